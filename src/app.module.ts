@@ -1,0 +1,23 @@
+import { Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { appConfig } from './config/app.config';
+import { blooioConfig } from './config/blooio.config';
+import { rateLimitConfig } from './config/rate-limit.config';
+import { HealthModule } from './health/health.module';
+import { MessagesModule } from './messages/messages.module';
+import { SandboxModule } from './sandbox/sandbox.module';
+import { TenantsModule } from './tenants/tenants.module';
+
+@Module({
+  imports: [
+    ConfigModule.forRoot({
+      ignoreEnvFile: true,
+      load: [appConfig, blooioConfig, rateLimitConfig],
+    }),
+    SandboxModule,
+    TenantsModule,
+    MessagesModule,
+    HealthModule,
+  ],
+})
+export class AppModule {}

@@ -1,0 +1,83 @@
+import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { SwaggerModule } from '@nestjs/swagger';
+import type { Logger } from 'pino';
+import { PACKAGE_VERSION } from './common/package-info';
+import { requestIdFor } from './common/request-id';
+import { appConfig, type AppConfig } from './config/app.config';
+import { createOpenApiDocument } from './openapi/openapi.document';
+import type { FieldError } from './problems/problem-details';
+import { ProblemDetailsFilter } from './problems/problem-details.filter';
+import { ProblemException } from './problems/problem.exception';
+import { RequestLogController } from './logging/request-log.controller';
+
+export const DOCS_PATH = 'docs';
+export const OPENAPI_JSON_PATH = 'docs/openapi.json';
+
+export interface AdapterOptions {
+  bodyLimitBytes: number;
+  logger: Logger;
+}
+
+/** The Fastify instance: body limit, request ids, and the pino logger (one JSON line per request). */
+export function createFastifyAdapter(options: AdapterOptions): FastifyAdapter {
+  return new FastifyAdapter({
+    bodyLimit: options.bodyLimitBytes,
+    loggerInstance: options.logger,
+    logController: new RequestLogController(),
+    genReqId: requestIdFor,
+    requestIdHeader: false,
+    return503OnClosing: true,
+  });
+}
+
+/**
+ * Everything the gateway wires around its modules, shared by main.ts and the e2e tests so that
+ * tests exercise exactly what runs: errors, validation, content types, request log, docs.
+ */
+export async function setupApp(app: NestFastifyApplication): Promise<void> {
+  const config = app.get<AppConfig>(appConfig.KEY);
+  const fastify = app.getHttpAdapter().getInstance();
+
+  // Only JSON bodies: anything else is 415 rather than a string the DTO would reject as 400.
+  fastify.removeContentTypeParser('text/plain');
+
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.header('x-request-id', request.id);
+    done();
+  });
+  app.useGlobalFilters(new ProblemDetailsFilter());
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      validationError: { target: false, value: false },
+      exceptionFactory: (errors) => ProblemException.validation(flattenValidationErrors(errors)),
+    }),
+  );
+
+  if (config.docsEnabled) {
+    const document = createOpenApiDocument(app, PACKAGE_VERSION);
+    SwaggerModule.setup(DOCS_PATH, app, document, {
+      jsonDocumentUrl: OPENAPI_JSON_PATH,
+      yamlDocumentUrl: `${DOCS_PATH}/openapi.yaml`,
+      customSiteTitle: 'blooio-gateway API',
+      swaggerOptions: { persistAuthorization: true, displayRequestDuration: true },
+    });
+  }
+  app.enableShutdownHooks();
+  await app.init();
+}
+
+/** class-validator's tree as `{ path, message }` per broken rule, with dotted paths. */
+export function flattenValidationErrors(errors: ValidationError[], parent = ''): FieldError[] {
+  return errors.flatMap((error) => {
+    const path = parent ? `${parent}.${error.property}` : error.property;
+    const own = Object.entries(error.constraints ?? {}).map(([rule, message]) => ({
+      path,
+      message: rule === 'whitelistValidation' ? 'is not a known field' : message,
+    }));
+    return [...own, ...flattenValidationErrors(error.children ?? [], path)];
+  });
+}

@@ -1,0 +1,117 @@
+import { HttpService } from '@nestjs/axios';
+import { Inject, Injectable } from '@nestjs/common';
+import type { Secret } from '../common/secret';
+import { chatIdPathSegment } from '../messages/recipients';
+import { BLOOIO_BASE_URL } from './blooio.constants';
+import {
+  BlooioHttpError,
+  BlooioNetworkError,
+  BlooioTimeoutError,
+  BlooioUnreadableResponseError,
+} from './blooio.errors';
+import type {
+  BlooioErrorBody,
+  BlooioSendMessageRequest,
+  BlooioSendMessageResponse,
+} from './blooio.types';
+
+export interface BlooioSendCommand {
+  /** The tenant's own Blooio key. */
+  apiKey: Secret;
+  /** Unencoded chatId: a phone, an email, a group id, or phones/emails joined with `,`. */
+  chatId: string;
+  body: BlooioSendMessageRequest;
+  /** Sent on every attempt of one logical send. */
+  idempotencyKey: string;
+  fromNumber?: string;
+  requestId: string;
+  /** Aborts the call at the deadline. */
+  signal: AbortSignal;
+}
+
+export interface BlooioSendResult {
+  /** 202 for a new message, 200 when Blooio replayed an earlier one for the same key. */
+  status: number;
+  body: BlooioSendMessageResponse;
+}
+
+const identity = (data: unknown): unknown => data;
+
+/** The only code that speaks HTTP to Blooio. One call is one attempt; policies wrap it. */
+@Injectable()
+export class BlooioClient {
+  constructor(
+    private readonly http: HttpService,
+    @Inject(BLOOIO_BASE_URL) private readonly baseUrl: string,
+  ) {}
+
+  async sendMessage(command: BlooioSendCommand): Promise<BlooioSendResult> {
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${command.apiKey.reveal()}`,
+      'content-type': 'application/json',
+      accept: 'application/json',
+      'idempotency-key': command.idempotencyKey,
+      'x-request-id': command.requestId,
+    };
+    // Blooio's reference names the header, its published spec the body field: send both.
+    if (command.fromNumber) headers['x-from-number'] = command.fromNumber;
+
+    let status: number;
+    let text: string;
+    let retryAfter: string | undefined;
+    try {
+      const response = await this.http.axiosRef.request<string>({
+        url: `${this.baseUrl}/chats/${chatIdPathSegment(command.chatId)}/messages`,
+        method: 'POST',
+        headers,
+        data: JSON.stringify(command.body),
+        signal: command.signal,
+        responseType: 'text',
+        transformResponse: identity,
+        validateStatus: () => true,
+      });
+      status = response.status;
+      text = response.data;
+      retryAfter = response.headers['retry-after'] as string | undefined;
+    } catch (error) {
+      if (command.signal.aborted) throw new BlooioTimeoutError();
+      throw new BlooioNetworkError(networkReason(error));
+    }
+
+    const parsed = parseJsonObject(text);
+    if (status >= 200 && status < 300) {
+      if (!parsed) throw new BlooioUnreadableResponseError(status);
+      return { status, body: parsed };
+    }
+    const errorBody = (parsed ?? {}) as BlooioErrorBody;
+    throw new BlooioHttpError(
+      status,
+      {
+        ...(typeof errorBody.code === 'string' && { code: errorBody.code.slice(0, 100) }),
+        ...(typeof errorBody.message === 'string' && {
+          message: command.apiKey.scrub(errorBody.message).slice(0, 1_000),
+        }),
+      },
+      retryAfter,
+    );
+  }
+}
+
+function parseJsonObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A short, safe reason: the error code (ECONNRESET…) when there is one, never a URL. */
+function networkReason(error: unknown): string {
+  const code =
+    (error as { code?: unknown; cause?: { code?: unknown } } | null)?.code ??
+    (error as { cause?: { code?: unknown } } | null)?.cause?.code;
+  return typeof code === 'string' && /^[A-Z0-9_]{1,40}$/.test(code) ? code : 'connection failed';
+}

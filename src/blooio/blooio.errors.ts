@@ -1,0 +1,44 @@
+import type { BlooioErrorBody } from './blooio.types';
+
+/**
+ * What can go wrong talking to Blooio. These carry facts only (never the URL or a key);
+ * the problems mapper decides what the caller sees.
+ */
+export abstract class BlooioError extends Error {}
+
+/** Blooio answered with a non-2xx status. */
+export class BlooioHttpError extends BlooioError {
+  constructor(
+    readonly status: number,
+    readonly body: Pick<BlooioErrorBody, 'code' | 'message'>,
+    /** Blooio's Retry-After header, passed on as given. */
+    readonly retryAfter?: string,
+  ) {
+    super(`Blooio answered ${status}${body.code ? ` (${body.code})` : ''}`);
+    this.name = 'BlooioHttpError';
+  }
+}
+
+/** No complete answer before the deadline. */
+export class BlooioTimeoutError extends BlooioError {
+  constructor() {
+    super('Blooio did not answer before the deadline');
+    this.name = 'BlooioTimeoutError';
+  }
+}
+
+/** The connection failed (refused, reset, DNS…). */
+export class BlooioNetworkError extends BlooioError {
+  constructor(readonly reason: string) {
+    super(`Could not reach Blooio (${reason})`);
+    this.name = 'BlooioNetworkError';
+  }
+}
+
+/** A 2xx answer the gateway cannot read. */
+export class BlooioUnreadableResponseError extends BlooioError {
+  constructor(readonly status: number) {
+    super(`Blooio answered ${status} with a body that is not a JSON object`);
+    this.name = 'BlooioUnreadableResponseError';
+  }
+}

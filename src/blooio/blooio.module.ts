@@ -1,0 +1,37 @@
+import { HttpModule } from '@nestjs/axios';
+import { Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { blooioConfig, type BlooioConfig } from '../config/blooio.config';
+import { SandboxModule } from '../sandbox/sandbox.module';
+import { SandboxService } from '../sandbox/sandbox.service';
+import { BlooioClient } from './blooio.client';
+import { BLOOIO_BASE_URL } from './blooio.constants';
+import { BlooioTransportModule } from './blooio-transport.module';
+import { createUndiciAdapter } from './undici.adapter';
+import { UndiciDispatcher } from './undici-dispatcher';
+
+@Module({
+  imports: [
+    ConfigModule.forFeature(blooioConfig),
+    SandboxModule,
+    HttpModule.registerAsync({
+      imports: [BlooioTransportModule],
+      inject: [UndiciDispatcher],
+      useFactory: (dispatcher: UndiciDispatcher) => ({
+        adapter: createUndiciAdapter(dispatcher.agent),
+        maxRedirects: 0,
+      }),
+    }),
+  ],
+  providers: [
+    BlooioClient,
+    {
+      provide: BLOOIO_BASE_URL,
+      inject: [blooioConfig.KEY, SandboxService],
+      useFactory: async (config: BlooioConfig, sandbox: SandboxService): Promise<string> =>
+        sandbox.enabled ? sandbox.startSimulator() : config.baseUrl,
+    },
+  ],
+  exports: [BlooioClient],
+})
+export class BlooioModule {}

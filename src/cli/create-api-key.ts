@@ -1,0 +1,56 @@
+/**
+ * `npm run keys:create -- --tenant acme --id orders-service [--scopes messages:send]`
+ * Prints a new gateway API key (once) and the tenant-file entry holding only its SHA-256.
+ */
+import { parseArgs } from 'node:util';
+import { generateApiKey, hashApiKey } from '../tenants/api-key';
+import { SCOPES } from '../tenants/tenant';
+
+const TENANT_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const KEY_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+function fail(message: string): never {
+  process.stderr.write(
+    `keys:create: ${message}\nusage: npm run keys:create -- --tenant <tenant id> --id <key id> [--scopes ${SCOPES.join(',')}]\n`,
+  );
+  process.exit(2);
+}
+
+function main(): void {
+  let values: { tenant?: string; id?: string; scopes?: string };
+  try {
+    ({ values } = parseArgs({
+      options: { tenant: { type: 'string' }, id: { type: 'string' }, scopes: { type: 'string' } },
+      strict: true,
+    }));
+  } catch (error) {
+    fail((error as Error).message);
+  }
+  const { tenant, id } = values;
+  if (!tenant || !TENANT_ID.test(tenant)) fail('--tenant must match ^[a-z0-9][a-z0-9-]{0,62}$');
+  if (!id || !KEY_ID.test(id)) fail('--id must be 1 to 64 letters, digits, ".", "_" or "-"');
+  const scopes = values.scopes?.split(',').map((scope) => scope.trim());
+  const unknown = scopes?.filter((scope) => !(SCOPES as readonly string[]).includes(scope));
+  if (unknown?.length) fail(`unknown scope ${unknown.join(', ')} (known: ${SCOPES.join(', ')})`);
+
+  const key = generateApiKey();
+  const entry = [
+    `      - id: ${id}`,
+    `        sha256: "${hashApiKey(key)}"`,
+    ...(scopes ? [`        scopes: [${scopes.map((scope) => `"${scope}"`).join(', ')}]`] : []),
+  ];
+  process.stdout.write(
+    [
+      `New API key "${id}" for tenant "${tenant}". It is shown only now: hand it to the service that will use it.`,
+      '',
+      `  ${key}`,
+      '',
+      `Add this entry under apiKeys of tenant "${tenant}" in the tenant file (it holds only the key's SHA-256):`,
+      '',
+      ...entry,
+      '',
+    ].join('\n'),
+  );
+}
+
+main();

@@ -1,0 +1,34 @@
+/**
+ * `npm run openapi`: writes the OpenAPI document the gateway serves at /docs/openapi.json to
+ * openapi.json at the repository root (sorted keys, stable output). A test fails when they drift.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { NestFactory } from '@nestjs/core';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AppModule } from '../app.module';
+import { createFastifyAdapter } from '../app.setup';
+import { PACKAGE_VERSION } from '../common/package-info';
+import { createLogger } from '../logging/logger';
+import { createOpenApiDocument, serializeOpenApiDocument } from '../openapi/openapi.document';
+
+async function main(): Promise<void> {
+  // The document does not depend on tenants: boot the demo sandbox so no configuration is needed.
+  process.env.SANDBOX = 'true';
+  process.env.TENANTS_FILE = join(__dirname, 'no-tenant-file.yaml');
+  const logger = createLogger('silent');
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule,
+    createFastifyAdapter({ bodyLimitBytes: 1_024, logger }),
+    { logger: false, abortOnError: false },
+  );
+  const target = join(__dirname, '..', '..', 'openapi.json');
+  writeFileSync(target, serializeOpenApiDocument(createOpenApiDocument(app, PACKAGE_VERSION)));
+  await app.close();
+  process.stdout.write(`wrote ${target}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`openapi: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,44 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { registerAs } from '@nestjs/config';
+import { EnvReader } from './env';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface AppConfig {
+  port: number;
+  host: string;
+  production: boolean;
+  /** Built-in Blooio simulator as the upstream, with a demo tenant when there is no tenant file. */
+  sandbox: boolean;
+  tenantsFile: string;
+  tenantsFileExists: boolean;
+  sandboxApiKey?: string;
+  bodyLimitBytes: number;
+  logLevel: LogLevel;
+  docsEnabled: boolean;
+}
+
+export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const read = new EnvReader(env);
+  const production = env.NODE_ENV === 'production';
+  const tenantsFile = resolve(read.string('TENANTS_FILE', 'config/tenants.yaml'));
+  const tenantsFileExists = existsSync(tenantsFile);
+  // SANDBOX=true forces it, SANDBOX=false forbids it, unset: sandbox when a dev machine has no file.
+  const sandbox = read.bool('SANDBOX') ?? (!tenantsFileExists && !production);
+  return read.done({
+    port: read.int('PORT', 3000, 0, 65535),
+    host: read.string('HOST', sandbox ? '127.0.0.1' : '0.0.0.0'),
+    production,
+    sandbox,
+    tenantsFile,
+    tenantsFileExists,
+    sandboxApiKey: read.optionalString('SANDBOX_API_KEY'),
+    bodyLimitBytes: read.int('BODY_LIMIT_BYTES', 262_144, 1_024, 10_485_760),
+    logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
+    docsEnabled: read.bool('DOCS_ENABLED') ?? true,
+  });
+}
+
+export const appConfig = registerAs('app', () => loadAppConfig());

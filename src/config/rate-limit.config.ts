@@ -1,0 +1,18 @@
+import { registerAs } from '@nestjs/config';
+import { EnvReader } from './env';
+
+export interface RateLimitConfig {
+  perSecond: number;
+  perMinute: number;
+}
+
+/** Per-tenant defaults; a tenant's own `rateLimit` overrides them. */
+export function loadRateLimitConfig(env: NodeJS.ProcessEnv = process.env): RateLimitConfig {
+  const read = new EnvReader(env);
+  return read.done({
+    perSecond: read.int('RATE_LIMIT_PER_SECOND', 20, 1, 1_000_000),
+    perMinute: read.int('RATE_LIMIT_PER_MINUTE', 600, 1, 60_000_000),
+  });
+}
+
+export const rateLimitConfig = registerAs('rateLimit', () => loadRateLimitConfig());

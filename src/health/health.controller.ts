@@ -1,0 +1,44 @@
+import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
+import { ApiProblemResponses } from '../problems/api-problem-responses.decorator';
+import { ProblemException } from '../problems/problem.exception';
+import { TenantsHealthIndicator } from './tenants.health';
+
+/** Probes for orchestrators: no auth, no rate limit. */
+@ApiTags('health')
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly tenants: TenantsHealthIndicator,
+  ) {}
+
+  @Get('live')
+  @HealthCheck({ swaggerDocumentation: false })
+  @ApiOperation({ operationId: 'liveness', summary: 'Liveness: 200 while the process runs' })
+  @ApiOkResponse({ description: 'The process is running' })
+  live(): Promise<HealthCheckResult> {
+    return this.health.check([]);
+  }
+
+  @Get('ready')
+  @HealthCheck({ swaggerDocumentation: false })
+  @ApiOperation({
+    operationId: 'readiness',
+    summary: 'Readiness: 200 when the gateway can serve traffic',
+  })
+  @ApiOkResponse({ description: 'Configuration loaded and dependencies answering' })
+  @ApiProblemResponses({ 503: ['not_ready'] })
+  async ready(): Promise<HealthCheckResult> {
+    try {
+      return await this.health.check([() => this.tenants.check()]);
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      throw new ProblemException('not_ready', {
+        detail: 'A dependency of the gateway is not ready',
+        extensions: { checks: (error.getResponse() as HealthCheckResult).details },
+      });
+    }
+  }
+}

@@ -1,0 +1,43 @@
+import type { LoggerService } from '@nestjs/common';
+import type { Logger } from 'pino';
+
+type Level = 'info' | 'error' | 'warn' | 'debug' | 'trace' | 'fatal';
+
+/** Nest's own log calls (boot, lifecycle, filters) through the same pino logger as requests. */
+export class PinoNestLogger implements LoggerService {
+  constructor(private readonly logger: Logger) {}
+
+  log(message: unknown, ...rest: unknown[]): void {
+    this.write('info', message, rest);
+  }
+  error(message: unknown, ...rest: unknown[]): void {
+    this.write('error', message, rest);
+  }
+  warn(message: unknown, ...rest: unknown[]): void {
+    this.write('warn', message, rest);
+  }
+  debug(message: unknown, ...rest: unknown[]): void {
+    this.write('debug', message, rest);
+  }
+  verbose(message: unknown, ...rest: unknown[]): void {
+    this.write('trace', message, rest);
+  }
+  fatal(message: unknown, ...rest: unknown[]): void {
+    this.write('fatal', message, rest);
+  }
+
+  /** Nest passes the context last; other strings are a message or a stack. */
+  private write(level: Level, message: unknown, rest: unknown[]): void {
+    const strings = rest.filter((item): item is string => typeof item === 'string');
+    const context = strings.length > 0 ? strings[strings.length - 1] : undefined;
+    const extra = strings.slice(0, -1);
+    if (typeof message === 'object' && message !== null) {
+      this.logger[level]({ context, ...message }, extra[0] ?? '');
+    } else {
+      this.logger[level](
+        { context, ...(extra.length > 0 && { stack: extra.join('\n') }) },
+        String(message),
+      );
+    }
+  }
+}

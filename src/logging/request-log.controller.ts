@@ -1,0 +1,42 @@
+import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
+import '../tenants/principal.request';
+
+const QUIET_ROUTES = /^\/(health|docs)(\/|$)/;
+
+/**
+ * Fastify's request log, reduced to one JSON line per request written when it completes, with
+ * what an operator needs: tenant, key id, route, status, problem code, upstream status, latency.
+ * Never headers or bodies (they hold keys and message text). Probes and docs log at debug.
+ */
+export class RequestLogController extends LogController {
+  constructor() {
+    super({ requestIdLogLabel: 'requestId' });
+  }
+
+  override incomingRequest(): void {
+    // One line per request, at the end: nothing here.
+  }
+
+  override requestCompleted(
+    error: Error | null | undefined,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): void {
+    const route = request.routeOptions.url;
+    const level = error ? 'error' : route && QUIET_ROUTES.test(route) ? 'debug' : 'info';
+    request.log[level](
+      {
+        method: request.method,
+        route: route ?? null,
+        status: reply.statusCode,
+        tenant: request.principal?.tenant.id,
+        keyId: request.principal?.keyId,
+        code: request.problem?.code,
+        upstreamStatus: request.problem?.upstreamStatus,
+        latencyMs: Math.round(reply.elapsedTime * 100) / 100,
+        ...(error && { err: { type: error.name, message: error.message } }),
+      },
+      'request',
+    );
+  }
+}

@@ -1,0 +1,54 @@
+import { NestFactory } from '@nestjs/core';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AppModule } from './app.module';
+import { createFastifyAdapter, DOCS_PATH, setupApp } from './app.setup';
+import { loadAppConfig } from './config/app.config';
+import { ConfigError } from './config/env';
+import { createLogger } from './logging/logger';
+import { PinoNestLogger } from './logging/pino-nest.logger';
+import { SandboxService } from './sandbox/sandbox.service';
+
+async function bootstrap(): Promise<void> {
+  const config = loadAppConfig();
+  const logger = createLogger(config.logLevel);
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule,
+    createFastifyAdapter({ bodyLimitBytes: config.bodyLimitBytes, logger }),
+    { logger: new PinoNestLogger(logger), abortOnError: false },
+  );
+  await setupApp(app);
+  await app.listen({ port: config.port, host: config.host });
+
+  const sandbox = app.get(SandboxService);
+  if (sandbox.enabled) printSandboxBanner(await app.getUrl(), sandbox, config.docsEnabled);
+}
+
+/** Sandbox only: the demo key is meant to be seen, so it goes to the terminal, not the JSON log. */
+function printSandboxBanner(url: string, sandbox: SandboxService, docs: boolean): void {
+  const base = url.replace('[::1]', 'localhost').replace('127.0.0.1', 'localhost');
+  const lines = [
+    '',
+    'blooio-gateway is running in SANDBOX mode: messages go to the built-in Blooio simulator.',
+    docs ? `  Swagger UI:  ${base}/${DOCS_PATH}` : `  API:         ${base}/v1/messages`,
+    sandbox.usesDemoTenant
+      ? sandbox.demoApiKeyGenerated
+        ? `  Demo key:    ${sandbox.demoApiKey}   (tenant "demo"; set SANDBOX_API_KEY to keep one)`
+        : '  Demo key:    the value of SANDBOX_API_KEY (tenant "demo")'
+      : '  Tenants:     from TENANTS_FILE',
+    '',
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+bootstrap().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    process.stderr.write(
+      `blooio-gateway: invalid configuration\n${error.problems.map((p) => `  ${p}`).join('\n')}\n`,
+    );
+  } else {
+    process.stderr.write(
+      `blooio-gateway: failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+  }
+  process.exit(1);
+});

@@ -1,0 +1,32 @@
+import { IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+
+/** The earlier message this one replies to (iMessage inline reply): `messageId`, or `guid`. */
+export class ReplyToDto {
+  /**
+   * Blooio message id of the parent (from an earlier send or a webhook).
+   * @example msg_abc123def456
+   */
+  @IsOptional()
+  @IsString({ message: 'must be a string' })
+  @Length(1, 255, { message: 'must be 1 to 255 characters' })
+  messageId?: string;
+
+  /**
+   * Raw iMessage GUID of the parent, when Blooio never recorded it.
+   * @example 5F3C1E2A-0B7D-4F7A-9C55-2B1E5D0A9F11
+   */
+  @IsOptional()
+  @IsString({ message: 'must be a string' })
+  @Length(1, 255, { message: 'must be 1 to 255 characters' })
+  guid?: string;
+
+  /**
+   * Part of the parent to reply to; only with `guid`.
+   * @example 0
+   */
+  @IsOptional()
+  @IsInt({ message: 'must be a whole number' })
+  @Min(0, { message: 'must be 0 or more' })
+  @Max(1_000, { message: 'must be at most 1000' })
+  partIndex?: number;
+}

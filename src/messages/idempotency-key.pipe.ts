@@ -1,0 +1,30 @@
+import {
+  createParamDecorator,
+  Injectable,
+  type ExecutionContext,
+  type PipeTransform,
+} from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { ProblemException } from '../problems/problem.exception';
+
+export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
+/** 1 to 255 printable ASCII characters (DESIGN.md §2). */
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x20-\x7e]{1,255}$/;
+
+/** Validates the optional Idempotency-Key header; absent stays undefined. */
+@Injectable()
+export class IdempotencyKeyPipe implements PipeTransform<unknown, string | undefined> {
+  transform(value: unknown): string | undefined {
+    if (value === undefined) return undefined;
+    if (typeof value === 'string' && IDEMPOTENCY_KEY_PATTERN.test(value)) return value;
+    throw ProblemException.validation([
+      { path: IDEMPOTENCY_KEY_HEADER, message: 'must be 1 to 255 printable ASCII characters' },
+    ]);
+  }
+}
+
+/** The raw Idempotency-Key header; pair it with IdempotencyKeyPipe. */
+export const IdempotencyKeyHeader = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): unknown =>
+    context.switchToHttp().getRequest<FastifyRequest>().headers['idempotency-key'],
+);

@@ -1,0 +1,90 @@
+import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ApiProblemResponses } from '../problems/api-problem-responses.decorator';
+import { Authenticated } from '../tenants/authenticated.decorator';
+import { CurrentPrincipal } from '../tenants/current-principal.decorator';
+import type { Principal } from '../tenants/tenant';
+import { SendMessageResponseDto } from './dto/send-message-response.dto';
+import { SendMessageDto } from './dto/send-message.dto';
+import {
+  IDEMPOTENCY_KEY_HEADER,
+  IdempotencyKeyHeader,
+  IdempotencyKeyPipe,
+} from './idempotency-key.pipe';
+import { MessagesService } from './messages.service';
+
+const RESPONSE_HEADERS = {
+  'X-Request-Id': { description: 'Request id, for support and logs', schema: { type: 'string' } },
+  'Idempotency-Key': {
+    description: 'The Idempotency-Key of the request, repeated',
+    schema: { type: 'string' },
+  },
+} as const;
+
+@ApiTags('messages')
+@Controller('v1/messages')
+export class MessagesController {
+  constructor(private readonly messages: MessagesService) {}
+
+  @Post()
+  @HttpCode(202)
+  @Authenticated('messages:send')
+  @ApiOperation({
+    operationId: 'sendMessage',
+    summary: 'Send a message',
+    description:
+      "Sends an iMessage (or SMS) through Blooio with the tenant's own Blooio key. " +
+      'Retrying with the same Idempotency-Key never sends twice.',
+  })
+  @ApiHeader({
+    name: IDEMPOTENCY_KEY_HEADER,
+    required: false,
+    description:
+      'Makes retries safe: the same key sends at most once. 1 to 255 printable ASCII characters.',
+    schema: { type: 'string', minLength: 1, maxLength: 255, example: 'order-1234-shipped' },
+  })
+  @ApiResponse({
+    status: 202,
+    description: 'Accepted for sending',
+    type: SendMessageResponseDto,
+    headers: RESPONSE_HEADERS,
+  })
+  @ApiResponse({
+    status: 200,
+    description:
+      'Blooio already had a send with this Idempotency-Key: the earlier message, not a new one',
+    type: SendMessageResponseDto,
+    headers: RESPONSE_HEADERS,
+  })
+  @ApiProblemResponses({
+    400: ['validation_failed'],
+    402: ['upstream_rejected'],
+    403: ['forbidden', 'sender_not_allowed', 'upstream_rejected'],
+    404: ['upstream_rejected'],
+    409: ['upstream_rejected'],
+    413: ['payload_too_large'],
+    415: ['unsupported_media_type'],
+    422: ['message_failed', 'upstream_rejected'],
+    429: ['rate_limited', 'upstream_rate_limited'],
+    502: ['upstream_auth_failed', 'upstream_error'],
+    503: ['upstream_unavailable'],
+    504: ['upstream_timeout'],
+  })
+  async send(
+    @Body() dto: SendMessageDto,
+    @IdempotencyKeyHeader(IdempotencyKeyPipe) idempotencyKey: string | undefined,
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<SendMessageResponseDto> {
+    const outcome = await this.messages.send(dto, {
+      principal,
+      idempotencyKey,
+      requestId: String(request.id),
+    });
+    void reply.status(outcome.status);
+    if (idempotencyKey !== undefined) void reply.header('idempotency-key', idempotencyKey);
+    return outcome.body;
+  }
+}

@@ -1,0 +1,110 @@
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import type { FieldError } from '../problems/problem-details';
+
+/** E.164: a plus, then 2 to 15 digits not starting with 0. */
+export const E164 = /^\+[1-9]\d{1,14}$/;
+
+/** Blooio group ids look like `grp_abc123def456`. */
+const GROUP_ID = /^grp_[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * A conservative email form: dot-atom local part of common characters, and a domain of LDH labels
+ * ending in a letters-only TLD. No `/`, `%`, `,`, quotes, spaces or control characters can pass,
+ * so nothing but an address can reach the upstream path segment.
+ */
+const EMAIL =
+  /^[a-z0-9!#$&'*+=?^_`{|}~-]+(?:\.[a-z0-9!#$&'*+=?^_`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+const MAX_EMAIL_LENGTH = 254;
+
+/** What a phone number may be written with before parsing: digits, +, spaces, ( ) . - */
+const PHONE_CHARACTERS = /^\+?[0-9 ().-]{2,30}$/;
+
+export type RecipientKind = 'phone' | 'email' | 'group';
+
+export interface Recipient {
+  kind: RecipientKind;
+  /** Canonical form: E.164 for phones, lower-case for emails, as given for groups. */
+  value: string;
+}
+
+export interface RecipientRules {
+  defaultCountry?: CountryCode;
+  maxRecipients: number;
+}
+
+export type RecipientsResult =
+  { ok: true; recipients: Recipient[]; chatId: string } | { ok: false; errors: FieldError[] };
+
+const FORM_MESSAGE = 'must be an E.164 number, an email or a group id';
+
+/** One recipient in canonical form, or the reason it is not one. */
+export function normaliseRecipient(
+  input: string,
+  defaultCountry?: CountryCode,
+): Recipient | { error: string } {
+  if (GROUP_ID.test(input)) return { kind: 'group', value: input };
+
+  if (input.includes('@')) {
+    const email = input.toLowerCase();
+    return email.length <= MAX_EMAIL_LENGTH && EMAIL.test(email)
+      ? { kind: 'email', value: email }
+      : { error: FORM_MESSAGE };
+  }
+
+  if (!PHONE_CHARACTERS.test(input)) return { error: FORM_MESSAGE };
+  const international = input.startsWith('+');
+  if (!international && !defaultCountry) {
+    return { error: `${FORM_MESSAGE} (national numbers need the tenant's defaultCountry)` };
+  }
+  const phone = parsePhoneNumberFromString(input, international ? undefined : defaultCountry);
+  // isPossible (length per country) rather than isValid: test ranges such as +1 555 must pass.
+  if (!phone?.isPossible() || !E164.test(phone.number)) {
+    return {
+      error: `${FORM_MESSAGE}${international ? '' : ` (not a possible ${defaultCountry} number)`}`,
+    };
+  }
+  return { kind: 'phone', value: phone.number };
+}
+
+/**
+ * Validates and normalises the `recipients` field and builds Blooio's chatId: one recipient as it
+ * is, several phones/emails joined with `,`. Duplicates (after normalisation) are dropped, first
+ * seen order kept. A group id must be the only recipient.
+ */
+export function normaliseRecipients(
+  inputs: readonly unknown[],
+  rules: RecipientRules,
+): RecipientsResult {
+  const errors: FieldError[] = [];
+  if (inputs.length > rules.maxRecipients) {
+    errors.push({
+      path: 'recipients',
+      message: `must contain at most ${rules.maxRecipients} recipients`,
+    });
+  }
+  const recipients: Recipient[] = [];
+  const seen = new Set<string>();
+  inputs.forEach((input, index) => {
+    if (typeof input !== 'string') {
+      errors.push({ path: `recipients.${index}`, message: 'must be a string' });
+      return;
+    }
+    const result = normaliseRecipient(input, rules.defaultCountry);
+    if ('error' in result) {
+      errors.push({ path: `recipients.${index}`, message: result.error });
+    } else if (!seen.has(result.value)) {
+      seen.add(result.value);
+      recipients.push(result);
+    }
+  });
+  if (recipients.some((r) => r.kind === 'group') && recipients.length > 1) {
+    errors.push({ path: 'recipients', message: 'a group id must be the only recipient' });
+  }
+  if (errors.length > 0) return { ok: false, errors };
+  return { ok: true, recipients, chatId: recipients.map((r) => r.value).join(',') };
+}
+
+/** The chatId as one URL path segment: `,`, `+`, `@` and anything else reserved are escaped. */
+export function chatIdPathSegment(chatId: string): string {
+  return encodeURIComponent(chatId);
+}

@@ -1,0 +1,157 @@
+import { HttpException } from '@nestjs/common';
+import {
+  BlooioError,
+  BlooioHttpError,
+  BlooioNetworkError,
+  BlooioTimeoutError,
+  BlooioUnreadableResponseError,
+} from '../blooio/blooio.errors';
+import { PROBLEM_CATALOGUE, type ProblemCode } from './problem-catalogue';
+import type { FieldError, UpstreamSummary } from './problem-details';
+import { ProblemException } from './problem.exception';
+
+/** Everything needed to answer one error, before the request id is added. */
+export interface ResolvedProblem {
+  code: ProblemCode;
+  status: number;
+  detail: string;
+  headers: Record<string, string>;
+  errors?: FieldError[];
+  upstream?: UpstreamSummary;
+  extensions?: Record<string, unknown>;
+  /** An error the gateway did not expect: log it with its stack. */
+  unexpected?: boolean;
+}
+
+const STATUS_CODES: Record<number, ProblemCode> = {
+  400: 'validation_failed',
+  401: 'unauthenticated',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  429: 'rate_limited',
+};
+
+// Fastify's own errors (body parsing happens before any Nest code runs).
+const FASTIFY_CODES: Record<string, ProblemCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'validation_failed',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'validation_failed',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'validation_failed',
+};
+
+/** Statuses Blooio uses to refuse a message that the caller sees as they are (§3). */
+const MIRRORED_REJECTIONS = new Set([402, 403, 404, 409]);
+
+/** Turns anything thrown while serving a request into the problem to answer (DESIGN.md §3). */
+export function resolveProblem(exception: unknown): ResolvedProblem {
+  if (exception instanceof ProblemException) {
+    const { problem: options } = exception;
+    return {
+      code: exception.code,
+      status: exception.getStatus(),
+      detail: exception.message,
+      headers: options.headers ?? {},
+      errors: options.errors,
+      upstream: options.upstream,
+      extensions: options.extensions,
+    };
+  }
+  if (exception instanceof BlooioError) return fromBlooio(exception);
+  if (exception instanceof HttpException) return fromHttpException(exception);
+  const fastify = fastifyError(exception);
+  if (fastify) return fastify;
+  return {
+    code: 'internal_error',
+    status: 500,
+    detail: 'The gateway failed to handle this request',
+    headers: {},
+    unexpected: true,
+  };
+}
+
+function fromBlooio(error: BlooioError): ResolvedProblem {
+  if (error instanceof BlooioTimeoutError) {
+    return problem('upstream_timeout', 'Blooio did not answer before the deadline');
+  }
+  if (error instanceof BlooioNetworkError) {
+    return problem('upstream_error', `Could not reach Blooio (${error.reason})`);
+  }
+  if (error instanceof BlooioUnreadableResponseError) {
+    return {
+      ...problem('upstream_error', 'Blooio sent an answer the gateway cannot read'),
+      upstream: { status: error.status },
+    };
+  }
+  if (!(error instanceof BlooioHttpError)) return problem('upstream_error', 'Blooio error');
+
+  const upstream: UpstreamSummary = { status: error.status, ...error.body };
+  const said = `Blooio answered ${error.status}${error.body.code ? ` (${error.body.code})` : ''}`;
+  const { status } = error;
+  if (status === 401) {
+    return {
+      ...problem(
+        'upstream_auth_failed',
+        `${said}: the gateway's Blooio key for this tenant was refused`,
+      ),
+      upstream,
+    };
+  }
+  if (status === 429) {
+    return {
+      ...problem('upstream_rate_limited', said),
+      upstream,
+      headers: error.retryAfter ? { 'retry-after': error.retryAfter } : {},
+    };
+  }
+  if (status === 503) return { ...problem('upstream_unavailable', said), upstream };
+  if (status >= 400 && status < 500) {
+    return {
+      ...problem('upstream_rejected', said),
+      status: MIRRORED_REJECTIONS.has(status) ? status : 422,
+      upstream,
+    };
+  }
+  return { ...problem('upstream_error', said), upstream };
+}
+
+function fromHttpException(exception: HttpException): ResolvedProblem {
+  const status = exception.getStatus();
+  const code = STATUS_CODES[status] ?? (status >= 500 ? 'internal_error' : 'validation_failed');
+  return {
+    code,
+    status: code === 'internal_error' ? 500 : status,
+    detail: code === 'internal_error' ? PROBLEM_CATALOGUE.internal_error.title : exception.message,
+    headers: {},
+    unexpected: code === 'internal_error',
+  };
+}
+
+function fastifyError(exception: unknown): ResolvedProblem | undefined {
+  if (typeof exception !== 'object' || exception === null) return undefined;
+  const { statusCode, code, message } = exception as {
+    statusCode?: unknown;
+    code?: unknown;
+    message?: unknown;
+  };
+  if (typeof statusCode !== 'number' || statusCode < 400 || statusCode >= 500) return undefined;
+  const problemCode =
+    (typeof code === 'string' ? FASTIFY_CODES[code] : undefined) ??
+    STATUS_CODES[statusCode] ??
+    'validation_failed';
+  const detail = typeof message === 'string' ? message : PROBLEM_CATALOGUE[problemCode].title;
+  return {
+    code: problemCode,
+    status: PROBLEM_CATALOGUE[problemCode].status,
+    detail,
+    headers: {},
+    ...(problemCode === 'validation_failed' && { errors: [{ path: 'body', message: detail }] }),
+  };
+}
+
+function problem(code: ProblemCode, detail: string): ResolvedProblem {
+  return { code, status: PROBLEM_CATALOGUE[code].status, detail, headers: {} };
+}

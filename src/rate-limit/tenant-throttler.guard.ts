@@ -1,0 +1,38 @@
+import { Injectable, type ExecutionContext } from '@nestjs/common';
+import { ThrottlerGuard, type ThrottlerLimitDetail } from '@nestjs/throttler';
+import type { FastifyRequest } from 'fastify';
+import { ProblemException } from '../problems/problem.exception';
+import '../tenants/principal.request';
+
+/**
+ * Rate limits per tenant: one budget for all of a tenant's keys and routes, whatever the caller's
+ * IP. Runs after ApiKeyGuard, which sets the principal.
+ */
+@Injectable()
+export class TenantThrottlerGuard extends ThrottlerGuard {
+  protected override getTracker(request: Record<string, unknown>): Promise<string> {
+    const principal = (request as unknown as FastifyRequest).principal;
+    if (!principal) throw new Error('TenantThrottlerGuard must run after ApiKeyGuard');
+    return Promise.resolve(principal.tenant.id);
+  }
+
+  /** Not per route: a tenant's limit covers every route it calls. */
+  protected override generateKey(
+    _context: ExecutionContext,
+    tracker: string,
+    throttlerName: string,
+  ): string {
+    return `${throttlerName}:${tracker}`;
+  }
+
+  protected override throwThrottlingException(
+    _context: ExecutionContext,
+    detail: ThrottlerLimitDetail,
+  ): Promise<void> {
+    const window = detail.ttl >= 60_000 ? 'minute' : 'second';
+    throw new ProblemException('rate_limited', {
+      detail: `This tenant may send ${detail.limit} requests per ${window}`,
+      headers: { 'retry-after': String(Math.max(1, Math.ceil(detail.timeToBlockExpire))) },
+    });
+  }
+}

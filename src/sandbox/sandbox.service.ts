@@ -1,0 +1,34 @@
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { appConfig, type AppConfig } from '../config/app.config';
+import { generateApiKey } from '../tenants/api-key';
+import { BlooioSimulator } from './blooio-simulator';
+
+/**
+ * Sandbox mode (DESIGN.md §7): the built-in Blooio simulator as the upstream and, when there is
+ * no tenant file, a demo tenant whose key is SANDBOX_API_KEY or a fresh one printed at boot.
+ */
+@Injectable()
+export class SandboxService implements OnApplicationShutdown {
+  readonly enabled: boolean;
+  readonly usesDemoTenant: boolean;
+  readonly demoApiKey: string;
+  readonly demoApiKeyGenerated: boolean;
+  private simulator?: Promise<BlooioSimulator>;
+
+  constructor(@Inject(appConfig.KEY) config: AppConfig) {
+    this.enabled = config.sandbox;
+    this.usesDemoTenant = config.sandbox && !config.tenantsFileExists;
+    this.demoApiKeyGenerated = config.sandboxApiKey === undefined;
+    this.demoApiKey = config.sandboxApiKey ?? generateApiKey();
+  }
+
+  /** Starts the simulator on a free loopback port (once) and returns its base URL. */
+  async startSimulator(): Promise<string> {
+    this.simulator ??= BlooioSimulator.start({ host: '127.0.0.1', port: 0 });
+    return (await this.simulator).baseUrl;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.simulator) await (await this.simulator).close();
+  }
+}

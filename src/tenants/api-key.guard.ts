@@ -1,0 +1,57 @@
+import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import { ProblemException } from '../problems/problem.exception';
+import { parseBearerToken } from './api-key';
+import './principal.request';
+import { REQUIRED_SCOPES } from './scopes.decorator';
+import type { Principal, Scope } from './tenant';
+import { TenantRegistry } from './tenant-registry';
+
+export const WWW_AUTHENTICATE = 'Bearer realm="blooio-gateway"';
+
+/** Finds the tenant of the presented gateway key and checks the route's scopes. */
+@Injectable()
+export class ApiKeyGuard implements CanActivate {
+  constructor(
+    private readonly registry: TenantRegistry,
+    private readonly reflector: Reflector,
+  ) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const principal = this.authenticate(request);
+    const required =
+      this.reflector.getAllAndOverride<Scope[] | undefined>(REQUIRED_SCOPES, [
+        context.getHandler(),
+        context.getClass(),
+      ]) ?? [];
+    const missing = required.filter((scope) => !principal.scopes.has(scope));
+    if (missing.length > 0) {
+      throw new ProblemException('forbidden', {
+        detail: `This API key lacks the scope ${missing.join(', ')}`,
+      });
+    }
+    request.principal = principal;
+    return true;
+  }
+
+  protected authenticate(request: FastifyRequest): Principal {
+    const header = request.headers.authorization;
+    const token = parseBearerToken(header);
+    const principal = token === undefined ? undefined : this.registry.authenticate(token);
+    if (principal) return principal;
+    throw new ProblemException('unauthenticated', {
+      detail:
+        header === undefined
+          ? 'Send the header Authorization: Bearer <gateway API key>'
+          : token === undefined
+            ? 'The Authorization header must be Bearer <gateway API key>'
+            : 'The API key is not known',
+      headers: {
+        'www-authenticate':
+          token === undefined ? WWW_AUTHENTICATE : `${WWW_AUTHENTICATE}, error="invalid_token"`,
+      },
+    });
+  }
+}

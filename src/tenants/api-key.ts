@@ -1,0 +1,31 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+export const API_KEY_PREFIX = 'bgw_';
+const KEY_BODY_LENGTH = 40;
+
+/** A new gateway API key: `bgw_` + 40 uniformly random base62 characters (~238 bits). */
+export function generateApiKey(): string {
+  let body = '';
+  while (body.length < KEY_BODY_LENGTH) {
+    for (const byte of randomBytes(64)) {
+      // 248 = 4 × 62: rejecting larger bytes keeps every character equally likely.
+      if (byte < 248 && body.length < KEY_BODY_LENGTH) body += BASE62[byte % 62];
+    }
+  }
+  return API_KEY_PREFIX + body;
+}
+
+/** Keys are stored and looked up by this digest only. */
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
+// RFC 6750 b64token, bounded so a huge header costs nothing to reject.
+const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]{1,512}=*) *$/i;
+
+/** The token of an `Authorization: Bearer …` header, or undefined when absent or malformed. */
+export function parseBearerToken(header: string | string[] | undefined): string | undefined {
+  if (typeof header !== 'string') return undefined;
+  return BEARER.exec(header)?.[1];
+}

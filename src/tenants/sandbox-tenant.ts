@@ -1,0 +1,34 @@
+import type { RateLimitConfig } from '../config/rate-limit.config';
+import { hashApiKey } from './api-key';
+import type { TenantRegistry } from './tenant-registry';
+import { parseTenantsDocument } from './tenants-file.parser';
+
+export const SANDBOX_TENANT_ID = 'demo';
+/** The simulator accepts any key; this one only has to look like one. */
+export const SANDBOX_BLOOIO_KEY = 'sandbox-blooio-key';
+export const SANDBOX_SENDERS = ['+15550001111', '+15550002222'];
+
+/** The one tenant of a sandbox started without a tenant file, validated like any other. */
+export function createSandboxRegistry(
+  demoApiKey: string,
+  rateLimitDefaults: RateLimitConfig,
+): TenantRegistry {
+  return parseTenantsDocument(
+    {
+      tenants: [
+        {
+          id: SANDBOX_TENANT_ID,
+          name: 'Sandbox demo tenant',
+          blooio: {
+            apiKey: SANDBOX_BLOOIO_KEY,
+            senders: SANDBOX_SENDERS,
+            defaultSender: SANDBOX_SENDERS[0],
+          },
+          defaultCountry: 'US',
+          apiKeys: [{ id: 'sandbox', sha256: hashApiKey(demoApiKey) }],
+        },
+      ],
+    },
+    { env: {}, rateLimitDefaults, baseDir: process.cwd() },
+  );
+}

@@ -1,0 +1,31 @@
+import type { CountryCode } from 'libphonenumber-js';
+import type { Secret } from '../common/secret';
+
+export const SCOPES = ['messages:send', 'messages:read'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+export interface RateLimit {
+  perSecond: number;
+  perMinute: number;
+}
+
+export interface Tenant {
+  id: string;
+  name?: string;
+  blooio: {
+    apiKey: Secret;
+    /** When set, the only numbers this tenant may send from. */
+    senders?: readonly string[];
+    defaultSender?: string;
+  };
+  defaultCountry?: CountryCode;
+  maxRecipients: number;
+  rateLimit: RateLimit;
+}
+
+/** Who is calling: one gateway API key of one tenant. */
+export interface Principal {
+  tenant: Tenant;
+  keyId: string;
+  scopes: ReadonlySet<Scope>;
+}

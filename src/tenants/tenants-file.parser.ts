@@ -1,0 +1,310 @@
+import { readFileSync } from 'node:fs';
+import { resolve, dirname } from 'node:path';
+import { isSupportedCountry, type CountryCode } from 'libphonenumber-js';
+import { parse as parseYaml } from 'yaml';
+import { Secret } from '../common/secret';
+import { ConfigError } from '../config/env';
+import type { RateLimitConfig } from '../config/rate-limit.config';
+import { E164 } from '../messages/recipients';
+import { SCOPES, type Principal, type Scope, type Tenant } from './tenant';
+import { TenantRegistry } from './tenant-registry';
+
+const TENANT_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const KEY_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+const MAX_RECIPIENTS_LIMIT = 100;
+
+type Json = Record<string, unknown>;
+
+export interface TenantsFileContext {
+  env: Readonly<Record<string, string | undefined>>;
+  rateLimitDefaults: RateLimitConfig;
+  /** Where relative `apiKeyFile` paths start from (the tenant file's folder). */
+  baseDir: string;
+}
+
+/** Reads, interpolates and validates a tenant file; throws a ConfigError listing every problem. */
+export function loadTenantsFile(
+  path: string,
+  context: Omit<TenantsFileContext, 'baseDir'>,
+): TenantRegistry {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError([`TENANTS_FILE: cannot read ${path} (${(error as Error).message})`]);
+  }
+  let document: unknown;
+  try {
+    document = parseYaml(text, { maxAliasCount: 100 });
+  } catch (error) {
+    throw new ConfigError([
+      `TENANTS_FILE: ${path} is not valid YAML (${(error as Error).message})`,
+    ]);
+  }
+  return parseTenantsDocument(document, { ...context, baseDir: dirname(resolve(path)) });
+}
+
+/** Validates an already parsed tenant document (§4 of DESIGN.md). */
+export function parseTenantsDocument(
+  document: unknown,
+  context: TenantsFileContext,
+): TenantRegistry {
+  return new TenantsFileParser(context).parse(document);
+}
+
+class TenantsFileParser {
+  private readonly problems: string[] = [];
+
+  constructor(private readonly context: TenantsFileContext) {}
+
+  parse(document: unknown): TenantRegistry {
+    const root = this.object(document, '(root)', ['tenants']);
+    const list = root && this.array(root.tenants, 'tenants', true);
+    const tenants: Tenant[] = [];
+    const principals = new Map<string, Principal>();
+    const digestOwners = new Map<string, string>();
+    const tenantIds = new Set<string>();
+
+    list?.forEach((raw, index) => {
+      const path = `tenants[${index}]`;
+      const parsed = this.tenant(raw, path);
+      if (!parsed) return;
+      const { tenant, keys } = parsed;
+      if (tenantIds.has(tenant.id))
+        this.problem(`${path}.id`, `duplicate tenant id "${tenant.id}"`);
+      tenantIds.add(tenant.id);
+      tenants.push(tenant);
+      keys.forEach((key, keyIndex) => {
+        const keyPath = `${path}.apiKeys[${keyIndex}]`;
+        const owner = digestOwners.get(key.sha256);
+        if (owner) {
+          this.problem(`${keyPath}.sha256`, `the same key is already listed at ${owner}`);
+          return;
+        }
+        digestOwners.set(key.sha256, keyPath);
+        principals.set(key.sha256, { tenant, keyId: key.id, scopes: key.scopes });
+      });
+    });
+
+    if (this.problems.length > 0) throw new ConfigError(this.problems);
+    return new TenantRegistry(tenants, principals);
+  }
+
+  private tenant(
+    raw: unknown,
+    path: string,
+  ):
+    | { tenant: Tenant; keys: { id: string; sha256: string; scopes: ReadonlySet<Scope> }[] }
+    | undefined {
+    const node = this.object(raw, path, [
+      'id',
+      'name',
+      'blooio',
+      'defaultCountry',
+      'maxRecipients',
+      'rateLimit',
+      'apiKeys',
+    ]);
+    if (!node) return undefined;
+
+    const id = this.string(node.id, `${path}.id`, true);
+    if (id !== undefined && !TENANT_ID.test(id)) {
+      this.problem(`${path}.id`, 'must match ^[a-z0-9][a-z0-9-]{0,62}$');
+    }
+    const name = this.string(node.name, `${path}.name`, false);
+    const blooio = this.blooio(node.blooio, `${path}.blooio`);
+
+    const defaultCountry = this.string(node.defaultCountry, `${path}.defaultCountry`, false);
+    if (defaultCountry !== undefined && !isSupportedCountry(defaultCountry)) {
+      this.problem(`${path}.defaultCountry`, 'must be an ISO 3166-1 alpha-2 country code, e.g. US');
+    }
+    const maxRecipients =
+      this.integer(node.maxRecipients, `${path}.maxRecipients`, 1, MAX_RECIPIENTS_LIMIT) ?? 10;
+    const rateLimit = this.rateLimit(node.rateLimit, `${path}.rateLimit`);
+
+    const keyList = this.array(node.apiKeys, `${path}.apiKeys`, true) ?? [];
+    const keys = keyList.flatMap((key, index) => this.apiKey(key, `${path}.apiKeys[${index}]`));
+    const keyIds = new Set<string>();
+    keys.forEach((key, index) => {
+      if (keyIds.has(key.id))
+        this.problem(`${path}.apiKeys[${index}].id`, `duplicate key id "${key.id}"`);
+      keyIds.add(key.id);
+    });
+
+    if (id === undefined || !blooio) return undefined;
+    return {
+      tenant: {
+        id,
+        ...(name !== undefined && { name }),
+        blooio,
+        ...(defaultCountry !== undefined && { defaultCountry: defaultCountry as CountryCode }),
+        maxRecipients,
+        rateLimit,
+      },
+      keys,
+    };
+  }
+
+  private blooio(raw: unknown, path: string): Tenant['blooio'] | undefined {
+    const node = this.object(raw, path, ['apiKey', 'apiKeyFile', 'senders', 'defaultSender']);
+    if (!node) return undefined;
+    const inline = this.string(node.apiKey, `${path}.apiKey`, false);
+    const file = this.string(node.apiKeyFile, `${path}.apiKeyFile`, false);
+    let apiKey: string | undefined;
+    if ((node.apiKey === undefined) === (node.apiKeyFile === undefined)) {
+      this.problem(path, 'needs exactly one of apiKey or apiKeyFile');
+    } else if (inline !== undefined) {
+      apiKey = inline;
+    } else if (file !== undefined) {
+      apiKey = this.readKeyFile(file, `${path}.apiKeyFile`);
+    }
+    if (apiKey !== undefined && !/^[\x21-\x7e]{1,512}$/.test(apiKey)) {
+      this.problem(
+        inline !== undefined ? `${path}.apiKey` : `${path}.apiKeyFile`,
+        'must be 1 to 512 visible ASCII characters',
+      );
+      apiKey = undefined;
+    }
+
+    const senderList = this.array(node.senders, `${path}.senders`, false);
+    const senders = senderList?.flatMap((sender, index) => {
+      const value = this.string(sender, `${path}.senders[${index}]`, true);
+      if (value === undefined) return [];
+      if (!E164.test(value)) {
+        this.problem(`${path}.senders[${index}]`, 'must be an E.164 number such as +15550001111');
+        return [];
+      }
+      return [value];
+    });
+    const defaultSender = this.string(node.defaultSender, `${path}.defaultSender`, false);
+    if (defaultSender !== undefined) {
+      if (!E164.test(defaultSender)) {
+        this.problem(`${path}.defaultSender`, 'must be an E.164 number such as +15550001111');
+      } else if (senders && !senders.includes(defaultSender)) {
+        this.problem(`${path}.defaultSender`, 'must be one of senders');
+      }
+    }
+    if (apiKey === undefined) return undefined;
+    return {
+      apiKey: new Secret(apiKey),
+      ...(senders && { senders: [...new Set(senders)] }),
+      ...(defaultSender !== undefined && { defaultSender }),
+    };
+  }
+
+  private readKeyFile(file: string, path: string): string | undefined {
+    try {
+      return readFileSync(resolve(this.context.baseDir, file), 'utf8').replace(/\r?\n$/, '');
+    } catch {
+      this.problem(path, `cannot read ${file}`);
+      return undefined;
+    }
+  }
+
+  private rateLimit(raw: unknown, path: string): Tenant['rateLimit'] {
+    const defaults = this.context.rateLimitDefaults;
+    if (raw === undefined || raw === null) return { ...defaults };
+    const node = this.object(raw, path, ['perSecond', 'perMinute']);
+    return {
+      perSecond:
+        this.integer(node?.perSecond, `${path}.perSecond`, 1, 1_000_000) ?? defaults.perSecond,
+      perMinute:
+        this.integer(node?.perMinute, `${path}.perMinute`, 1, 60_000_000) ?? defaults.perMinute,
+    };
+  }
+
+  private apiKey(
+    raw: unknown,
+    path: string,
+  ): { id: string; sha256: string; scopes: ReadonlySet<Scope> }[] {
+    const node = this.object(raw, path, ['id', 'sha256', 'scopes']);
+    if (!node) return [];
+    const id = this.string(node.id, `${path}.id`, true);
+    if (id !== undefined && !KEY_ID.test(id)) {
+      this.problem(`${path}.id`, 'must be 1 to 64 letters, digits, ".", "_" or "-"');
+    }
+    const sha256 = this.string(node.sha256, `${path}.sha256`, true);
+    if (sha256 !== undefined && !SHA256_HEX.test(sha256)) {
+      this.problem(`${path}.sha256`, 'must be 64 hex characters (lowercase)');
+    }
+    const scopeList = this.array(node.scopes, `${path}.scopes`, false);
+    const scopes = new Set<Scope>(scopeList ? [] : SCOPES);
+    scopeList?.forEach((scope, index) => {
+      if (typeof scope === 'string' && (SCOPES as readonly string[]).includes(scope)) {
+        scopes.add(scope as Scope);
+      } else {
+        this.problem(`${path}.scopes[${index}]`, `must be one of ${SCOPES.join(', ')}`);
+      }
+    });
+    if (id === undefined || sha256 === undefined || !SHA256_HEX.test(sha256) || !KEY_ID.test(id))
+      return [];
+    return [{ id, sha256, scopes }];
+  }
+
+  // --- primitive readers: each reports its own problem and returns undefined when invalid ---
+
+  private object(raw: unknown, path: string, allowed: readonly string[]): Json | undefined {
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+      this.problem(path, 'must be a mapping');
+      return undefined;
+    }
+    for (const key of Object.keys(raw)) {
+      if (!allowed.includes(key))
+        this.problem(`${path}.${key}`, `is not a known field (expected ${allowed.join(', ')})`);
+    }
+    return raw as Json;
+  }
+
+  private array(raw: unknown, path: string, required: boolean): unknown[] | undefined {
+    if (raw === undefined || raw === null) {
+      if (required) this.problem(path, 'is required and must be a non-empty list');
+      return undefined;
+    }
+    if (!Array.isArray(raw) || (required && raw.length === 0)) {
+      this.problem(path, required ? 'must be a non-empty list' : 'must be a list');
+      return undefined;
+    }
+    return raw as unknown[];
+  }
+
+  private string(raw: unknown, path: string, required: boolean): string | undefined {
+    if (raw === undefined || raw === null) {
+      if (required) this.problem(path, 'is required');
+      return undefined;
+    }
+    if (typeof raw !== 'string' || raw.length === 0) {
+      this.problem(path, 'must be a non-empty string');
+      return undefined;
+    }
+    return this.interpolate(raw, path);
+  }
+
+  private integer(raw: unknown, path: string, min: number, max: number): number | undefined {
+    if (raw === undefined || raw === null) return undefined;
+    if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < min || raw > max) {
+      this.problem(path, `must be a whole number from ${min} to ${max}`);
+      return undefined;
+    }
+    return raw;
+  }
+
+  /** Replaces `${NAME}` with the environment variable NAME; a missing one is a problem. */
+  private interpolate(value: string, path: string): string | undefined {
+    let missing = false;
+    const result = value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_match, name: string) => {
+      const replacement = this.context.env[name];
+      if (replacement === undefined) {
+        this.problem(path, `environment variable ${name} is not set`);
+        missing = true;
+        return '';
+      }
+      return replacement;
+    });
+    return missing ? undefined : result;
+  }
+
+  private problem(path: string, message: string): void {
+    this.problems.push(`${path}: ${message}`);
+  }
+}

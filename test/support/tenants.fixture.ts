@@ -1,0 +1,60 @@
+import { hashApiKey } from '../../src/tenants/api-key';
+
+/** Gateway keys of the test tenants (never committed anywhere real). */
+export const KEYS = {
+  acmeOrders: 'bgw_acmeOrdersKey000000000000000000000000000',
+  acmeReadOnly: 'bgw_acmeReadOnlyKey0000000000000000000000000',
+  acmeRotated: 'bgw_acmeRotatedKey00000000000000000000000000',
+  globex: 'bgw_globexKey000000000000000000000000000000000',
+  initech: 'bgw_initechKey00000000000000000000000000000000',
+} as const;
+
+/** Blooio keys the test tenants hold; the simulator accepts these only. */
+export const BLOOIO_KEYS = {
+  acme: 'bl_test_acme_blooio_key_0001',
+  globex: 'bl_test_globex_blooio_key_0002',
+  broken: 'bl_test_refused_by_blooio_0003',
+} as const;
+
+export const ACME_SENDERS = ['+15550001111', '+15550002222'];
+export const GLOBEX_SENDER = '+15557770000';
+
+/** acme: allow-list and default sender, US numbers; globex: no list; initech: a key Blooio refuses. */
+export function testTenantsDocument(
+  overrides: { acmeRateLimit?: { perSecond?: number; perMinute?: number } } = {},
+) {
+  return {
+    tenants: [
+      {
+        id: 'acme',
+        name: 'Acme Corp',
+        blooio: {
+          apiKey: '${TEST_ACME_BLOOIO_KEY}',
+          senders: ACME_SENDERS,
+          defaultSender: ACME_SENDERS[0],
+        },
+        defaultCountry: 'US',
+        maxRecipients: 5,
+        ...(overrides.acmeRateLimit && { rateLimit: overrides.acmeRateLimit }),
+        apiKeys: [
+          { id: 'orders-service', sha256: hashApiKey(KEYS.acmeOrders), scopes: ['messages:send'] },
+          { id: 'reporting', sha256: hashApiKey(KEYS.acmeReadOnly), scopes: ['messages:read'] },
+          { id: 'orders-service-next', sha256: hashApiKey(KEYS.acmeRotated) },
+        ],
+      },
+      {
+        id: 'globex',
+        blooio: { apiKey: BLOOIO_KEYS.globex, defaultSender: GLOBEX_SENDER },
+        apiKeys: [{ id: 'globex-app', sha256: hashApiKey(KEYS.globex) }],
+      },
+      {
+        id: 'initech',
+        blooio: { apiKey: BLOOIO_KEYS.broken },
+        apiKeys: [{ id: 'initech-app', sha256: hashApiKey(KEYS.initech) }],
+      },
+    ],
+  };
+}
+
+/** Environment the fixture's ${…} references need. */
+export const TEST_TENANT_ENV = { TEST_ACME_BLOOIO_KEY: BLOOIO_KEYS.acme };
