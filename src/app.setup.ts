@@ -66,7 +66,6 @@ export async function setupApp(app: NestFastifyApplication): Promise<void> {
       swaggerOptions: { persistAuthorization: true, displayRequestDuration: true },
     });
   }
-  app.enableShutdownHooks();
   await app.init();
 }
 

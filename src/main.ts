@@ -1,4 +1,5 @@
 import { NestFactory } from '@nestjs/core';
+import type { Logger } from 'pino';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
 import { createFastifyAdapter, DOCS_PATH, setupApp } from './app.setup';
@@ -17,10 +18,24 @@ async function bootstrap(): Promise<void> {
     { logger: new PinoNestLogger(logger), abortOnError: false },
   );
   await setupApp(app);
+  closeOnSignals(app, logger);
   await app.listen({ port: config.port, host: config.host });
 
   const sandbox = app.get(SandboxService);
   if (sandbox.enabled) printSandboxBanner(await app.getUrl(), sandbox, config.docsEnabled);
+}
+
+/** SIGTERM/SIGINT: stop accepting, finish what is in flight, close sockets, exit 0. */
+function closeOnSignals(app: NestFastifyApplication, logger: Logger): void {
+  const close = (signal: NodeJS.Signals) => {
+    logger.info({ signal }, 'shutting down');
+    app.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', close);
+  process.once('SIGINT', close);
 }
 
 /** Sandbox only: the demo key is meant to be seen, so it goes to the terminal, not the JSON log. */

@@ -8,10 +8,8 @@ export class FieldErrorDto {
    */
   path!: string;
 
-  /**
-   * What is wrong with it.
-   * @example must be an E.164 number, an email or a group id
-   */
+  /** What is wrong with it. */
+  @ApiProperty({ example: 'must be an E.164 number, an email or a group id' })
   message!: string;
 }
 
@@ -43,10 +41,8 @@ export class ProblemDetailsDto {
    */
   type!: string;
 
-  /**
-   * Short summary of the problem type.
-   * @example Request validation failed
-   */
+  /** Short summary of the problem type. */
+  @ApiProperty({ example: 'Request validation failed' })
   title!: string;
 
   /**
@@ -55,10 +51,8 @@ export class ProblemDetailsDto {
    */
   status!: number;
 
-  /**
-   * What went wrong with this request.
-   * @example recipients.1 must be an E.164 number, an email or a group id
-   */
+  /** What went wrong with this request. */
+  @ApiProperty({ example: 'recipients.1 must be an E.164 number, an email or a group id' })
   detail!: string;
 
   /** Stable, machine-readable code: switch on this. */

@@ -1,0 +1,136 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hashApiKey } from '../src/tenants/api-key';
+import { parseTenantsDocument } from '../src/tenants/tenants-file.parser';
+import { distFile, freePort, runNode } from './support/process';
+
+jest.setTimeout(30_000);
+
+describe('the built gateway as a process (e2e)', () => {
+  it('starts in sandbox mode with no setup, prints the Swagger URL and a demo key, and sends', async () => {
+    const port = await freePort();
+    const emptyDir = mkdtempSync(join(tmpdir(), 'bgw-fresh-'));
+    const gateway = runNode(distFile('main.js'), [], {
+      cwd: emptyDir,
+      env: { PORT: String(port) },
+    });
+    try {
+      const [, url] = await gateway.waitForOutput(/Swagger UI:\s+(http:\/\/\S+)/);
+      const [, key] = await gateway.waitForOutput(/Demo key:\s+(bgw_[0-9A-Za-z]{40})/);
+      expect(url).toBe(`http://localhost:${port}/docs`);
+
+      const docs = await fetch(url);
+      expect(docs.status).toBe(200);
+      const response = await fetch(`http://127.0.0.1:${port}/v1/messages`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ recipients: ['+15551234567'], text: 'hello' }),
+      });
+      expect(response.status).toBe(202);
+      expect(await response.json()).toMatchObject({
+        status: 'queued',
+        messageId: expect.stringMatching(/^msg_/),
+      });
+    } finally {
+      expect(await gateway.stop()).toBe(0);
+    }
+  });
+
+  it('refuses to boot on a bad tenant file, one line per problem naming its path', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bgw-bad-'));
+    const file = join(dir, 'tenants.yaml');
+    writeFileSync(
+      file,
+      [
+        'tenants:',
+        '  - id: acme',
+        '    blooio: { apiKey: "${MISSING_KEY_VAR}" }',
+        '    apiKeys:',
+        '      - { id: svc, sha256: "abc" }',
+      ].join('\n'),
+    );
+    const gateway = runNode(distFile('main.js'), [], {
+      env: { TENANTS_FILE: file, NODE_ENV: 'production', PORT: '0' },
+    });
+    expect(await gateway.exited).toBe(1);
+    expect(gateway.stderr()).toBe(
+      [
+        'blooio-gateway: invalid configuration',
+        '  tenants[0].blooio.apiKey: environment variable MISSING_KEY_VAR is not set',
+        '  tenants[0].apiKeys[0].sha256: must be 64 hex characters (lowercase)',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('refuses to boot in production without a tenant file, and on a bad variable', async () => {
+    const missing = runNode(distFile('main.js'), [], {
+      env: { NODE_ENV: 'production', TENANTS_FILE: '/nonexistent.yaml' },
+    });
+    expect(await missing.exited).toBe(1);
+    expect(missing.stderr()).toContain('TENANTS_FILE: cannot read /nonexistent.yaml');
+
+    const badPort = runNode(distFile('main.js'), [], { env: { PORT: 'eighty' } });
+    expect(await badPort.exited).toBe(1);
+    expect(badPort.stderr()).toContain(
+      'PORT: must be a whole number from 0 to 65535 (got "eighty")',
+    );
+  });
+
+  describe('keys:create', () => {
+    it('prints a new key and a tenant-file entry that authenticates it', async () => {
+      const cli = runNode(distFile('cli/create-api-key.js'), [
+        '--tenant',
+        'acme',
+        '--id',
+        'orders-service',
+        '--scopes',
+        'messages:send',
+      ]);
+      expect(await cli.exited).toBe(0);
+      const key = /^\s+(bgw_[0-9A-Za-z]{40})$/m.exec(cli.stdout())?.[1];
+      const digest = /sha256: "([0-9a-f]{64})"/.exec(cli.stdout())?.[1];
+      expect(key).toBeDefined();
+      expect(digest).toBe(hashApiKey(key ?? ''));
+      expect(cli.stdout()).toContain('      - id: orders-service');
+      expect(cli.stdout()).toContain('        scopes: ["messages:send"]');
+
+      // The printed entry is valid in a tenant file and authenticates the printed key.
+      const entry = cli
+        .stdout()
+        .split('\n')
+        .filter((line) => line.startsWith('      '));
+      const yaml = [
+        'tenants:',
+        '  - id: acme',
+        '    blooio: { apiKey: k }',
+        '    apiKeys:',
+        ...entry,
+      ].join('\n');
+      const { parse } = await import('yaml');
+      const registry = parseTenantsDocument(parse(yaml), {
+        env: {},
+        rateLimitDefaults: { perSecond: 1, perMinute: 1 },
+        baseDir: '/',
+      });
+      expect(registry.authenticate(key ?? '')?.keyId).toBe('orders-service');
+    });
+
+    it.each([
+      [['--id', 'svc'], /--tenant/],
+      [['--tenant', 'Acme Corp', '--id', 'svc'], /--tenant/],
+      [['--tenant', 'acme'], /--id/],
+      [
+        ['--tenant', 'acme', '--id', 'svc', '--scopes', 'messages:delete'],
+        /unknown scope messages:delete/,
+      ],
+      [['--tenant', 'acme', '--id', 'svc', '--bogus'], /bogus/],
+    ])('refuses %j', async (args, message) => {
+      const cli = runNode(distFile('cli/create-api-key.js'), args);
+      expect(await cli.exited).toBe(2);
+      expect(cli.stderr()).toMatch(message);
+      expect(cli.stdout()).toBe('');
+    });
+  });
+});

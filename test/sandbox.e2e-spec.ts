@@ -1,0 +1,92 @@
+import { SandboxService } from '../src/sandbox/sandbox.service';
+import { bearer, startGateway } from './support/gateway';
+
+describe('sandbox mode (e2e)', () => {
+  it('sends end to end through the built-in simulator with the demo key, no configuration needed', async () => {
+    const gateway = await startGateway({
+      env: { SANDBOX: 'true', TENANTS_FILE: '/nonexistent/tenants.yaml' },
+    });
+    try {
+      const sandbox = gateway.app.get(SandboxService);
+      expect(sandbox).toMatchObject({
+        enabled: true,
+        usesDemoTenant: true,
+        demoApiKeyGenerated: true,
+      });
+      expect(sandbox.demoApiKey).toMatch(/^bgw_[0-9A-Za-z]{40}$/);
+
+      const send = () => gateway.http().post('/v1/messages').set(bearer(sandbox.demoApiKey));
+      const single = await send()
+        .send({ recipients: ['(555) 123-4567'], text: 'Hello from the sandbox' })
+        .expect(202);
+      expect(single.body).toMatchObject({
+        messageId: expect.stringMatching(/^msg_/),
+        status: 'queued',
+        chatId: '+15551234567',
+        sender: '+15550001111',
+      });
+
+      const group = await send()
+        .send({ recipients: ['+15551234567', 'friend@example.com'], text: 'hi both' })
+        .expect(202);
+      expect(group.body).toMatchObject({
+        groupId: expect.stringMatching(/^grp_/),
+        groupCreated: true,
+      });
+
+      const replay = await send()
+        .set('Idempotency-Key', 'sandbox-1')
+        .send({ recipients: ['+15551234567'], text: 'once' })
+        .expect(202);
+      const again = await send()
+        .set('Idempotency-Key', 'sandbox-1')
+        .send({ recipients: ['+15551234567'], text: 'once' })
+        .expect(200);
+      expect(again.body.messageId).toBe(replay.body.messageId);
+
+      const refused = await send()
+        .send({ recipients: ['+15005550001'], text: 'x' })
+        .expect(403);
+      expect(refused.body).toMatchObject({
+        code: 'upstream_rejected',
+        upstream: { code: 'inbound_only_no_prior_inbound' },
+      });
+    } finally {
+      await gateway.close();
+    }
+  });
+
+  it('uses SANDBOX_API_KEY as the demo key when it is set', async () => {
+    const gateway = await startGateway({
+      env: {
+        SANDBOX: 'true',
+        TENANTS_FILE: '/nonexistent/tenants.yaml',
+        SANDBOX_API_KEY: 'bgw_myFixedSandboxKey',
+      },
+    });
+    try {
+      await gateway
+        .http()
+        .post('/v1/messages')
+        .set(bearer('bgw_myFixedSandboxKey'))
+        .send({ recipients: ['+15551234567'], text: 'hi' })
+        .expect(202);
+      await gateway
+        .http()
+        .post('/v1/messages')
+        .set(bearer('bgw_other'))
+        .send({ recipients: ['+15551234567'], text: 'hi' })
+        .expect(401);
+    } finally {
+      await gateway.close();
+    }
+  });
+
+  it('refuses to start in production without a tenant file', async () => {
+    await expect(
+      startGateway({
+        env: { NODE_ENV: 'production', SANDBOX: '', TENANTS_FILE: '/nonexistent/tenants.yaml' },
+      }),
+    ).rejects.toThrow(/TENANTS_FILE: cannot read \/nonexistent\/tenants\.yaml/);
+  });
+});
