@@ -3,6 +3,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { SwaggerModule } from '@nestjs/swagger';
 import type { Logger } from 'pino';
 import { PACKAGE_VERSION } from './common/package-info';
+import { registerJsonBodyParser } from './common/json-body.parser';
 import { requestIdFor } from './common/request-id';
 import { appConfig, type AppConfig } from './config/app.config';
 import { createOpenApiDocument } from './openapi/openapi.document';
@@ -13,6 +14,12 @@ import { RequestLogController } from './logging/request-log.controller';
 
 export const DOCS_PATH = 'docs';
 export const OPENAPI_JSON_PATH = 'docs/openapi.json';
+
+/**
+ * Options for NestFactory.create / createNestApplication. Nest's own body parsers stay off:
+ * setupApp() registers the only one (JSON objects), so forms and text are 415, not parsed.
+ */
+export const NEST_APPLICATION_OPTIONS = { bodyParser: false, abortOnError: false } as const;
 
 export interface AdapterOptions {
   bodyLimitBytes: number;
@@ -39,8 +46,7 @@ export async function setupApp(app: NestFastifyApplication): Promise<void> {
   const config = app.get<AppConfig>(appConfig.KEY);
   const fastify = app.getHttpAdapter().getInstance();
 
-  // Only JSON bodies: anything else is 415 rather than a string the DTO would reject as 400.
-  fastify.removeContentTypeParser('text/plain');
+  registerJsonBodyParser(fastify);
 
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);

@@ -2,7 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import type { Logger } from 'pino';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
-import { createFastifyAdapter, DOCS_PATH, setupApp } from './app.setup';
+import { createFastifyAdapter, DOCS_PATH, NEST_APPLICATION_OPTIONS, setupApp } from './app.setup';
 import { loadAppConfig } from './config/app.config';
 import { ConfigError } from './config/env';
 import { createLogger } from './logging/logger';
@@ -15,7 +15,7 @@ async function bootstrap(): Promise<void> {
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule,
     createFastifyAdapter({ bodyLimitBytes: config.bodyLimitBytes, logger }),
-    { logger: new PinoNestLogger(logger), abortOnError: false },
+    { ...NEST_APPLICATION_OPTIONS, logger: new PinoNestLogger(logger) },
   );
   await setupApp(app);
   closeOnSignals(app, logger);

@@ -37,6 +37,13 @@ export interface BlooioSendResult {
 
 const identity = (data: unknown): unknown => data;
 
+/** Blooio's codes are snake_case words: pass on only those, and never one holding the key. */
+function safeCode(code: unknown, apiKey: Secret): code is string {
+  return (
+    typeof code === 'string' && /^[A-Za-z0-9_.-]{1,100}$/.test(code) && apiKey.scrub(code) === code
+  );
+}
+
 /** The only code that speaks HTTP to Blooio. One call is one attempt; policies wrap it. */
 @Injectable()
 export class BlooioClient {
@@ -87,7 +94,7 @@ export class BlooioClient {
     throw new BlooioHttpError(
       status,
       {
-        ...(typeof errorBody.code === 'string' && { code: errorBody.code.slice(0, 100) }),
+        ...(safeCode(errorBody.code, command.apiKey) && { code: errorBody.code }),
         ...(typeof errorBody.message === 'string' && {
           message: command.apiKey.scrub(errorBody.message).slice(0, 1_000),
         }),

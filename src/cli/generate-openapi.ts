@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from '../app.module';
-import { createFastifyAdapter } from '../app.setup';
+import { createFastifyAdapter, NEST_APPLICATION_OPTIONS } from '../app.setup';
 import { PACKAGE_VERSION } from '../common/package-info';
 import { createLogger } from '../logging/logger';
 import { createOpenApiDocument, serializeOpenApiDocument } from '../openapi/openapi.document';
@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule,
     createFastifyAdapter({ bodyLimitBytes: 1_024, logger }),
-    { logger: false, abortOnError: false },
+    { ...NEST_APPLICATION_OPTIONS, logger: false },
   );
   const target = join(__dirname, '..', '..', 'openapi.json');
   writeFileSync(target, serializeOpenApiDocument(createOpenApiDocument(app, PACKAGE_VERSION)));

@@ -1,4 +1,4 @@
-import { BadRequestException, NotFoundException } from '@nestjs/common';
+import { BadRequestException, HttpException, NotFoundException } from '@nestjs/common';
 import {
   BlooioHttpError,
   BlooioNetworkError,
@@ -82,32 +82,19 @@ describe('resolveProblem', () => {
   });
 
   it.each([
-    [
-      { statusCode: 413, code: 'FST_ERR_CTP_BODY_TOO_LARGE', message: 'Request body is too large' },
-      413,
-      'payload_too_large',
-    ],
-    [
-      {
-        statusCode: 415,
-        code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE',
-        message: 'Unsupported Media Type',
-      },
-      415,
-      'unsupported_media_type',
-    ],
-    [
-      { statusCode: 400, code: 'FST_ERR_CTP_EMPTY_JSON_BODY', message: 'Body cannot be empty' },
-      400,
-      'validation_failed',
-    ],
-    [
-      Object.assign(new SyntaxError('Unexpected token'), { statusCode: 400 }),
-      400,
-      'validation_failed',
-    ],
-  ])('maps the Fastify error %j', (error, status, code) => {
+    [new HttpException('Request body is too large', 413), 413, 'payload_too_large'],
+    [new HttpException('Unsupported Media Type: text/plain', 415), 415, 'unsupported_media_type'],
+    [new HttpException('Method not allowed', 405), 405, 'method_not_allowed'],
+  ])('maps the Fastify error Nest passes on as %p', (error, status, code) => {
     expect(resolveProblem(error)).toMatchObject({ status, code });
+  });
+
+  it('names the body on a 400 raised outside the ValidationPipe (malformed JSON)', () => {
+    expect(resolveProblem(new BadRequestException('Unexpected token } in JSON'))).toMatchObject({
+      status: 400,
+      code: 'validation_failed',
+      errors: [{ path: 'body', message: 'Unexpected token } in JSON' }],
+    });
   });
 
   it('maps Nest HTTP exceptions by status', () => {

@@ -34,15 +34,6 @@ const STATUS_CODES: Record<number, ProblemCode> = {
   429: 'rate_limited',
 };
 
-// Fastify's own errors (body parsing happens before any Nest code runs).
-const FASTIFY_CODES: Record<string, ProblemCode> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'validation_failed',
-  FST_ERR_CTP_EMPTY_JSON_BODY: 'validation_failed',
-  FST_ERR_CTP_INVALID_JSON_BODY: 'validation_failed',
-};
-
 /** Statuses Blooio uses to refuse a message that the caller sees as they are (§3). */
 const MIRRORED_REJECTIONS = new Set([402, 403, 404, 409]);
 
@@ -61,9 +52,8 @@ export function resolveProblem(exception: unknown): ResolvedProblem {
     };
   }
   if (exception instanceof BlooioError) return fromBlooio(exception);
+  // Nest hands Fastify's own errors (body parsing, size, media type) over as HttpExceptions.
   if (exception instanceof HttpException) return fromHttpException(exception);
-  const fastify = fastifyError(exception);
-  if (fastify) return fastify;
   return {
     code: 'internal_error',
     status: 500,
@@ -126,29 +116,9 @@ function fromHttpException(exception: HttpException): ResolvedProblem {
     status: code === 'internal_error' ? 500 : status,
     detail: code === 'internal_error' ? PROBLEM_CATALOGUE.internal_error.title : exception.message,
     headers: {},
+    // Outside the ValidationPipe, a 400 is about the body as a whole (malformed JSON, empty…).
+    ...(code === 'validation_failed' && { errors: [{ path: 'body', message: exception.message }] }),
     unexpected: code === 'internal_error',
-  };
-}
-
-function fastifyError(exception: unknown): ResolvedProblem | undefined {
-  if (typeof exception !== 'object' || exception === null) return undefined;
-  const { statusCode, code, message } = exception as {
-    statusCode?: unknown;
-    code?: unknown;
-    message?: unknown;
-  };
-  if (typeof statusCode !== 'number' || statusCode < 400 || statusCode >= 500) return undefined;
-  const problemCode =
-    (typeof code === 'string' ? FASTIFY_CODES[code] : undefined) ??
-    STATUS_CODES[statusCode] ??
-    'validation_failed';
-  const detail = typeof message === 'string' ? message : PROBLEM_CATALOGUE[problemCode].title;
-  return {
-    code: problemCode,
-    status: PROBLEM_CATALOGUE[problemCode].status,
-    detail,
-    headers: {},
-    ...(problemCode === 'validation_failed' && { errors: [{ path: 'body', message: detail }] }),
   };
 }
 

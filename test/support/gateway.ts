@@ -6,7 +6,7 @@ import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 import { AppModule } from '../../src/app.module';
-import { createFastifyAdapter, setupApp } from '../../src/app.setup';
+import { createFastifyAdapter, NEST_APPLICATION_OPTIONS, setupApp } from '../../src/app.setup';
 import { createLogger } from '../../src/logging/logger';
 import { PinoNestLogger } from '../../src/logging/pino-nest.logger';
 import { BlooioSimulator, type BlooioSimulatorOptions } from '../../src/sandbox/blooio-simulator';
@@ -59,7 +59,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<TestGa
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
     app = moduleRef.createNestApplication<NestFastifyApplication>(
       createFastifyAdapter({ bodyLimitBytes: Number(env.BODY_LIMIT_BYTES ?? 262_144), logger }),
-      { logger: new PinoNestLogger(logger) },
+      { ...NEST_APPLICATION_OPTIONS, logger: new PinoNestLogger(logger) },
     );
     await setupApp(app);
     await app.getHttpAdapter().getInstance().ready();
