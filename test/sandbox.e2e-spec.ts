@@ -90,3 +90,39 @@ describe('sandbox mode (e2e)', () => {
     ).rejects.toThrow(/TENANTS_FILE: cannot read \/nonexistent\/tenants\.yaml/);
   });
 });
+
+describe('documented examples (e2e)', () => {
+  it('every request example in the OpenAPI document is accepted by the sandbox (what "Try it out" sends)', async () => {
+    const gateway = await startGateway({
+      env: { SANDBOX: 'true', TENANTS_FILE: '/nonexistent/tenants.yaml' },
+    });
+    try {
+      const { demoApiKey } = gateway.app.get(SandboxService);
+      const document = (await gateway.http().get('/docs/openapi.json').expect(200)).body as {
+        paths: {
+          '/v1/messages': {
+            post: {
+              requestBody: {
+                content: { 'application/json': { examples: Record<string, { value: object }> } };
+              };
+            };
+          };
+        };
+      };
+      const examples = Object.entries(
+        document.paths['/v1/messages'].post.requestBody.content['application/json'].examples,
+      );
+      expect(examples.length).toBeGreaterThanOrEqual(5);
+      for (const [name, { value }] of examples) {
+        const response = await gateway
+          .http()
+          .post('/v1/messages')
+          .set(bearer(demoApiKey))
+          .send(value);
+        expect({ name, status: response.status }).toEqual({ name, status: 202 });
+      }
+    } finally {
+      await gateway.close();
+    }
+  });
+});

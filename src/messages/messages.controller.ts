@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
-import { ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiProblemResponses } from '../problems/api-problem-responses.decorator';
 import { Authenticated } from '../tenants/authenticated.decorator';
@@ -7,6 +7,7 @@ import { CurrentPrincipal } from '../tenants/current-principal.decorator';
 import type { Principal } from '../tenants/tenant';
 import { SendMessageResponseDto } from './dto/send-message-response.dto';
 import { SendMessageDto } from './dto/send-message.dto';
+import { SEND_MESSAGE_EXAMPLES } from './dto/send-message.examples';
 import {
   IDEMPOTENCY_KEY_HEADER,
   IdempotencyKeyHeader,
@@ -37,6 +38,7 @@ export class MessagesController {
       "Sends an iMessage (or SMS) through Blooio with the tenant's own Blooio key. " +
       'Retrying with the same Idempotency-Key never sends twice.',
   })
+  @ApiBody({ type: SendMessageDto, examples: SEND_MESSAGE_EXAMPLES })
   @ApiHeader({
     name: IDEMPOTENCY_KEY_HEADER,
     required: false,
