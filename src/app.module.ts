@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { appConfig } from './config/app.config';
 import { blooioConfig } from './config/blooio.config';
+import { idempotencyConfig } from './config/idempotency.config';
 import { rateLimitConfig } from './config/rate-limit.config';
 import { HealthModule } from './health/health.module';
 import { MessagesModule } from './messages/messages.module';
@@ -12,7 +13,7 @@ import { TenantsModule } from './tenants/tenants.module';
   imports: [
     ConfigModule.forRoot({
       ignoreEnvFile: true,
-      load: [appConfig, blooioConfig, rateLimitConfig],
+      load: [appConfig, blooioConfig, idempotencyConfig, rateLimitConfig],
     }),
     SandboxModule,
     TenantsModule,

@@ -24,10 +24,15 @@ describe('logs (e2e)', () => {
     await send(KEYS.acmeOrders, { recipients: ['nope'], text: secretText }).expect(400);
     await send(KEYS.initech, { recipients: ['+15551234567'], text: secretText }).expect(502);
     gateway.simulator.enqueueFault({
-      status: 500,
-      body: { error: 'ApiError', message: `bad key ${BLOOIO_KEYS.acme}`, status: 500 },
+      status: 403,
+      body: {
+        error: 'ApiError',
+        message: `bad key ${BLOOIO_KEYS.acme}`,
+        status: 403,
+        code: 'forbidden_number',
+      },
     });
-    await send(KEYS.acmeOrders, { recipients: ['+15551234567'], text: secretText }).expect(502);
+    await send(KEYS.acmeOrders, { recipients: ['+15551234567'], text: secretText }).expect(403);
   });
   afterAll(() => gateway.close());
 
@@ -67,7 +72,7 @@ describe('logs (e2e)', () => {
       [401, 'unauthenticated'],
       [400, 'validation_failed'],
       [502, 'upstream_auth_failed'],
-      [502, 'upstream_error'],
+      [403, 'upstream_rejected'],
     ]);
     expect(requests[5]).toMatchObject({ tenant: 'initech', upstreamStatus: 401 });
   });

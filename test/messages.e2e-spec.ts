@@ -1,5 +1,11 @@
-import { bearer, startGatewayWithSimulator } from './support/gateway';
-import { ACME_SENDERS, BLOOIO_KEYS, GLOBEX_SENDER, KEYS } from './support/tenants.fixture';
+import { bearer, startGateway, startGatewayWithSimulator } from './support/gateway';
+import {
+  ACME_SENDERS,
+  BLOOIO_KEYS,
+  GLOBEX_SENDER,
+  KEYS,
+  testTenantsDocument,
+} from './support/tenants.fixture';
 
 type Gateway = Awaited<ReturnType<typeof startGatewayWithSimulator>>;
 
@@ -104,7 +110,7 @@ describe('POST /v1/messages (e2e)', () => {
     expect(second).not.toBe(first);
   });
 
-  it('answers 200 with the same message when Blooio replays a key', async () => {
+  it('replays a repeated key from its own record: 200, the same body, no second send', async () => {
     const first = await send(
       { recipients: ['+15551234567'], text: 'once' },
       { 'Idempotency-Key': 'replay-1' },
@@ -113,7 +119,43 @@ describe('POST /v1/messages (e2e)', () => {
       { recipients: ['+15551234567'], text: 'once' },
       { 'Idempotency-Key': 'replay-1' },
     ).expect(200);
-    expect(second.body.messageId).toBe(first.body.messageId);
+    expect(second.text).toBe(first.text);
+    expect(second.headers['idempotent-replayed']).toBe('true');
+    expect(first.headers['idempotent-replayed']).toBeUndefined();
+    expect(gateway.simulator.requests).toHaveLength(1);
+  });
+
+  it("answers Blooio's own 200 when the gateway has no record of the key (another replica, a restart)", async () => {
+    const other = await startGatewayWithSimulator();
+    try {
+      // Both gateways talk to the same simulator: the second has no record of the first's send.
+      const replicaB = await startGateway({
+        tenants: testTenantsDocument(),
+        env: { BLOOIO_BASE_URL: other.simulator.baseUrl },
+      });
+      try {
+        const body = { recipients: ['+15551234567'], text: 'once' };
+        const first = await other
+          .http()
+          .post('/v1/messages')
+          .set({ ...bearer(KEYS.acmeOrders), 'Idempotency-Key': 'k' })
+          .send(body)
+          .expect(202);
+        const second = await replicaB
+          .http()
+          .post('/v1/messages')
+          .set({ ...bearer(KEYS.acmeOrders), 'Idempotency-Key': 'k' })
+          .send(body)
+          .expect(200);
+        expect(second.body.messageId).toBe(first.body.messageId);
+        expect(second.headers['idempotent-replayed']).toBeUndefined();
+        expect(other.simulator.requests).toHaveLength(2);
+      } finally {
+        await replicaB.close();
+      }
+    } finally {
+      await other.close();
+    }
   });
 
   it('derives different upstream keys for two tenants using the same caller key', async () => {

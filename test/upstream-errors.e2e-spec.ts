@@ -63,8 +63,10 @@ describe('Blooio errors (e2e)', () => {
   let gateway: Gateway;
 
   beforeAll(async () => {
-    // One fault is one attempt: retries (a later issue) must not change what these cases see.
-    gateway = await startGatewayWithSimulator({ env: { BLOOIO_MAX_RETRIES: '0' } });
+    // One fault, one attempt, one answer: retries and the breaker have their own suite (delivery).
+    gateway = await startGatewayWithSimulator({
+      env: { BLOOIO_MAX_RETRIES: '0', BLOOIO_BREAKER_THRESHOLD: '1000' },
+    });
   });
   afterAll(() => gateway.close());
   beforeEach(() => gateway.simulator.clear());
@@ -357,7 +359,7 @@ describe('Blooio deadline (e2e)', () => {
 
   beforeAll(async () => {
     gateway = await startGatewayWithSimulator({
-      env: { BLOOIO_TIMEOUT_MS: '300', BLOOIO_MAX_RETRIES: '0' },
+      env: { BLOOIO_TIMEOUT_MS: '300', BLOOIO_MAX_RETRIES: '0', BLOOIO_BREAKER_THRESHOLD: '1000' },
     });
   });
   afterAll(() => gateway.close());
@@ -403,7 +405,7 @@ describe('Blooio unreachable (e2e)', () => {
     baseUrl = `http://127.0.0.1:${await closedPort()}/v2/api`;
     gateway = await startGateway({
       tenants: testTenantsDocument(),
-      env: { BLOOIO_BASE_URL: baseUrl, BLOOIO_MAX_RETRIES: '0' },
+      env: { BLOOIO_BASE_URL: baseUrl, BLOOIO_MAX_RETRIES: '0', BLOOIO_BREAKER_THRESHOLD: '1000' },
     });
   });
   afterAll(() => gateway.close());

@@ -42,3 +42,11 @@ export class BlooioUnreadableResponseError extends BlooioError {
     this.name = 'BlooioUnreadableResponseError';
   }
 }
+
+/** The tenant's circuit is open: Blooio was not called. */
+export class BlooioCircuitOpenError extends BlooioError {
+  constructor(readonly retryInMs: number) {
+    super('Blooio failed repeatedly for this tenant; calls are paused');
+    this.name = 'BlooioCircuitOpenError';
+  }
+}

@@ -5,6 +5,7 @@ import { blooioConfig, type BlooioConfig } from '../config/blooio.config';
 import { SandboxModule } from '../sandbox/sandbox.module';
 import { SandboxService } from '../sandbox/sandbox.service';
 import { BlooioClient } from './blooio.client';
+import { BlooioSender } from './blooio.sender';
 import { BLOOIO_BASE_URL } from './blooio.constants';
 import { BlooioTransportModule } from './blooio-transport.module';
 import { createUndiciAdapter } from './undici.adapter';
@@ -25,6 +26,7 @@ import { UndiciDispatcher } from './undici-dispatcher';
   ],
   providers: [
     BlooioClient,
+    BlooioSender,
     {
       provide: BLOOIO_BASE_URL,
       inject: [blooioConfig.KEY, SandboxService],
@@ -32,6 +34,6 @@ import { UndiciDispatcher } from './undici-dispatcher';
         sandbox.enabled ? sandbox.startSimulator() : config.baseUrl,
     },
   ],
-  exports: [BlooioClient],
+  exports: [BlooioSender],
 })
 export class BlooioModule {}

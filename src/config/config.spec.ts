@@ -1,6 +1,7 @@
 import { loadAppConfig } from './app.config';
 import { loadBlooioConfig } from './blooio.config';
 import { ConfigError } from './env';
+import { loadIdempotencyConfig } from './idempotency.config';
 import { loadRateLimitConfig } from './rate-limit.config';
 
 const problemsOf = (load: () => unknown): readonly string[] => {
@@ -18,9 +19,15 @@ describe('configuration', () => {
     expect(loadBlooioConfig({})).toEqual({
       baseUrl: 'https://backend.blooio.com/v2/api',
       timeoutMs: 10_000,
+      attemptTimeoutMs: 3_334,
       maxRetries: 2,
+      retryBaseDelayMs: 100,
+      retryMaxDelayMs: 2_000,
       maxConnections: 128,
+      breakerFailureThreshold: 5,
+      breakerCooldownMs: 30_000,
     });
+    expect(loadIdempotencyConfig({})).toEqual({ ttlSeconds: 86_400, maxEntries: 100_000 });
     expect(loadRateLimitConfig({})).toEqual({ perSecond: 20, perMinute: 600 });
     expect(
       loadAppConfig({ TENANTS_FILE: '/nonexistent.yaml', NODE_ENV: 'production' }),
@@ -61,9 +68,9 @@ describe('configuration', () => {
         }),
       ),
     ).toEqual([
-      'BLOOIO_BASE_URL: must be a https: or http: URL',
       'BLOOIO_TIMEOUT_MS: must be a whole number from 100 to 120000 (got "10s")',
       'BLOOIO_MAX_RETRIES: must be a whole number from 0 to 10 (got "-1")',
+      'BLOOIO_BASE_URL: must be a https: or http: URL',
     ]);
     expect(
       problemsOf(() => loadAppConfig({ PORT: '70000', LOG_LEVEL: 'loud', DOCS_ENABLED: 'maybe' })),

@@ -64,10 +64,10 @@ export class MessagesController {
     402: ['upstream_rejected'],
     403: ['forbidden', 'sender_not_allowed', 'upstream_rejected'],
     404: ['upstream_rejected'],
-    409: ['upstream_rejected'],
+    409: ['idempotency_key_in_use', 'upstream_rejected'],
     413: ['payload_too_large'],
     415: ['unsupported_media_type'],
-    422: ['message_failed', 'upstream_rejected'],
+    422: ['idempotency_key_reused', 'message_failed', 'upstream_rejected'],
     429: ['rate_limited', 'upstream_rate_limited'],
     502: ['upstream_auth_failed', 'upstream_error'],
     503: ['upstream_unavailable'],
@@ -78,15 +78,15 @@ export class MessagesController {
     @IdempotencyKeyHeader(IdempotencyKeyPipe) idempotencyKey: string | undefined,
     @CurrentPrincipal() principal: Principal,
     @Req() request: FastifyRequest,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<SendMessageResponseDto> {
-    const outcome = await this.messages.send(dto, {
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    // The service returns the answer as bytes: a replay must be exactly the first answer.
+    const response = await this.messages.send(dto, {
       principal,
       idempotencyKey,
       requestId: String(request.id),
     });
-    void reply.status(outcome.status);
-    if (idempotencyKey !== undefined) void reply.header('idempotency-key', idempotencyKey);
-    return outcome.body;
+    if (response.code) request.problem = { code: response.code };
+    await reply.status(response.status).headers(response.headers).send(response.body);
   }
 }

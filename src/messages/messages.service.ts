@@ -1,12 +1,12 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { BlooioClient } from '../blooio/blooio.client';
-import { blooioConfig, type BlooioConfig } from '../config/blooio.config';
+import { Injectable } from '@nestjs/common';
+import { BlooioSender } from '../blooio/blooio.sender';
+import type { StoredResponse } from '../idempotency/idempotency-store.interface';
+import { IdempotencyService } from '../idempotency/idempotency.service';
 import { ProblemException } from '../problems/problem.exception';
 import type { Principal } from '../tenants/tenant';
 import { fromBlooioSendMessageResponse } from './blooio-message.mapper';
 import type { SendMessageDto } from './dto/send-message.dto';
-import type { SendMessageResponseDto } from './dto/send-message-response.dto';
-import { prepareOutboundMessage } from './outbound-message';
+import { fingerprintOf, prepareOutboundMessage, type OutboundMessage } from './outbound-message';
 import { upstreamIdempotencyKey } from './upstream-idempotency-key';
 
 export interface SendContext {
@@ -16,31 +16,44 @@ export interface SendContext {
   requestId: string;
 }
 
-export interface SendOutcome {
-  /** 202 for a new message, 200 when it repeats an earlier send with the same key. */
-  status: 200 | 202;
-  body: SendMessageResponseDto;
-}
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 @Injectable()
 export class MessagesService {
   constructor(
-    private readonly blooio: BlooioClient,
-    @Inject(blooioConfig.KEY) private readonly config: BlooioConfig,
+    private readonly sender: BlooioSender,
+    private readonly idempotency: IdempotencyService,
   ) {}
 
-  async send(dto: SendMessageDto, context: SendContext): Promise<SendOutcome> {
-    const { tenant } = context.principal;
-    const message = prepareOutboundMessage(dto, tenant);
+  /**
+   * Validates for the tenant (never recorded), then sends once per Idempotency-Key: a repeated key
+   * answers the recorded answer without calling Blooio.
+   */
+  async send(dto: SendMessageDto, context: SendContext): Promise<StoredResponse> {
+    const message = prepareOutboundMessage(dto, context.principal.tenant);
+    const { idempotencyKey } = context;
+    if (idempotencyKey === undefined) return this.deliver(message, context);
+    return this.idempotency.run(
+      {
+        tenantId: context.principal.tenant.id,
+        key: idempotencyKey,
+        fingerprint: fingerprintOf(message),
+        requestId: context.requestId,
+      },
+      () => this.deliver(message, context),
+    );
+  }
 
-    const result = await this.blooio.sendMessage({
+  private async deliver(message: OutboundMessage, context: SendContext): Promise<StoredResponse> {
+    const { tenant } = context.principal;
+    const result = await this.sender.send({
+      tenantId: tenant.id,
       apiKey: tenant.blooio.apiKey,
       chatId: message.chatId,
       body: message.body,
       idempotencyKey: upstreamIdempotencyKey(tenant.id, context.idempotencyKey),
       fromNumber: message.sender,
       requestId: context.requestId,
-      signal: AbortSignal.timeout(this.config.timeoutMs),
     });
 
     if (result.body.status === 'failed') {
@@ -52,13 +65,18 @@ export class MessagesService {
         },
       });
     }
+    const body = fromBlooioSendMessageResponse(result.body, {
+      chatId: message.chatId,
+      sender: message.sender,
+      idempotencyKey: context.idempotencyKey,
+    });
     return {
       status: result.status === 200 ? 200 : 202,
-      body: fromBlooioSendMessageResponse(result.body, {
-        chatId: message.chatId,
-        sender: message.sender,
-        idempotencyKey: context.idempotencyKey,
-      }),
+      headers: {
+        'content-type': JSON_CONTENT_TYPE,
+        ...(context.idempotencyKey !== undefined && { 'idempotency-key': context.idempotencyKey }),
+      },
+      body: JSON.stringify(body),
     };
   }
 }

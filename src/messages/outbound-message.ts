@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import type { BlooioSendMessageRequest } from '../blooio/blooio.types';
+import { canonicalJson } from '../common/canonical-json';
 import { ProblemException } from '../problems/problem.exception';
 import type { Tenant } from '../tenants/tenant';
 import { toBlooioSendMessageRequest } from './blooio-message.mapper';
@@ -39,4 +41,13 @@ export function prepareOutboundMessage(dto: SendMessageDto, tenant: Tenant): Out
     ...(sender !== undefined && { sender }),
     body: toBlooioSendMessageRequest(dto, sender),
   };
+}
+
+/**
+ * Digest of what would be sent: normalised recipients, the effective sender and the wire body,
+ * key order ignored. Two spellings of one request have one fingerprint.
+ */
+export function fingerprintOf(message: OutboundMessage): string {
+  const { chatId, sender, body } = message;
+  return createHash('sha256').update(canonicalJson({ chatId, sender, body }), 'utf8').digest('hex');
 }

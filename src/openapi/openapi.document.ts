@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { sortKeysDeep } from '../common/canonical-json';
 import { GATEWAY_KEY_SECURITY } from '../tenants/authenticated.decorator';
 
 const DESCRIPTION = [
@@ -22,17 +23,6 @@ export function createOpenApiDocument(app: INestApplication, version: string): O
     )
     .build();
   return sortKeysDeep(SwaggerModule.createDocument(app, config));
-}
-
-/** A copy with every object's keys in code-point order (arrays keep their order). */
-export function sortKeysDeep<T>(value: T): T {
-  if (Array.isArray(value)) return value.map((item: unknown) => sortKeysDeep(item)) as T;
-  if (typeof value !== 'object' || value === null) return value;
-  return Object.fromEntries(
-    Object.keys(value)
-      .sort()
-      .map((key) => [key, sortKeysDeep((value as Record<string, unknown>)[key])]),
-  ) as T;
 }
 
 /** The committed form: sorted, two-space indented, newline at the end. */

@@ -1,8 +1,7 @@
 import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { PROBLEM_CATALOGUE, PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_BASE } from './problem-catalogue';
-import type { ProblemDetails } from './problem-details';
 import { resolveProblem } from './problem.mapper';
+import { renderProblem } from './problem.renderer';
 
 /** The one place errors become `application/problem+json` answers (RFC 9457). */
 @Catch()
@@ -19,24 +18,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       this.logger.error({ err: exception, requestId: request.id }, 'unexpected error');
     }
     request.problem = { code: problem.code, upstreamStatus: problem.upstream?.status };
-
-    const body: ProblemDetails = {
-      ...problem.extensions,
-      type: PROBLEM_TYPE_BASE + problem.code,
-      title: PROBLEM_CATALOGUE[problem.code].title,
-      status: problem.status,
-      detail: problem.detail,
-      code: problem.code,
-      requestId: String(request.id),
-      ...(problem.errors && { errors: problem.errors }),
-      ...(problem.upstream && { upstream: problem.upstream }),
-    };
     if (reply.sent) return;
-    void reply
-      .status(problem.status)
-      .headers(problem.headers)
-      .header('content-type', PROBLEM_CONTENT_TYPE)
-      .send(JSON.stringify(body));
+    const rendered = renderProblem(problem, String(request.id));
+    void reply.status(rendered.status).headers(rendered.headers).send(rendered.body);
   }
 }
 

@@ -1,5 +1,6 @@
 import { HttpException } from '@nestjs/common';
 import {
+  BlooioCircuitOpenError,
   BlooioError,
   BlooioHttpError,
   BlooioNetworkError,
@@ -64,6 +65,15 @@ export function resolveProblem(exception: unknown): ResolvedProblem {
 }
 
 function fromBlooio(error: BlooioError): ResolvedProblem {
+  if (error instanceof BlooioCircuitOpenError) {
+    return {
+      ...problem(
+        'upstream_unavailable',
+        'Blooio failed repeatedly for this tenant; sends are paused briefly',
+      ),
+      headers: { 'retry-after': String(Math.max(1, Math.ceil(error.retryInMs / 1_000))) },
+    };
+  }
   if (error instanceof BlooioTimeoutError) {
     return problem('upstream_timeout', 'Blooio did not answer before the deadline');
   }

@@ -1,0 +1,77 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Inject, Injectable } from '@nestjs/common';
+import { blooioConfig, type BlooioConfig } from '../config/blooio.config';
+import { BlooioClient, type BlooioSendCommand, type BlooioSendResult } from './blooio.client';
+import { BlooioCircuitOpenError, BlooioError, BlooioTimeoutError } from './blooio.errors';
+import { CircuitBreaker } from './circuit-breaker';
+import { backoffDelayMs, isRetryable, isUpstreamFailure, retryAfterMs } from './retry-policy';
+
+export type BlooioSendRequest = Omit<BlooioSendCommand, 'signal'> & { tenantId: string };
+
+export interface BlooioSendReport extends BlooioSendResult {
+  attempts: number;
+}
+
+/**
+ * Sends one message safely: every attempt with the same Idempotency-Key, retried only where
+ * DESIGN.md §5 allows, never past the deadline, through the tenant's own circuit breaker.
+ */
+@Injectable()
+export class BlooioSender {
+  private readonly breakers = new Map<string, CircuitBreaker>();
+
+  constructor(
+    private readonly client: BlooioClient,
+    @Inject(blooioConfig.KEY) private readonly config: BlooioConfig,
+  ) {}
+
+  async send(request: BlooioSendRequest): Promise<BlooioSendReport> {
+    const { tenantId, ...command } = request;
+    const breaker = this.breakerFor(tenantId);
+    const deadline = AbortSignal.timeout(this.config.timeoutMs);
+    const deadlineAt = Date.now() + this.config.timeoutMs;
+
+    for (let attempt = 0; ; attempt += 1) {
+      if (!breaker.tryAcquire()) throw new BlooioCircuitOpenError(breaker.retryInMs);
+      const remaining = deadlineAt - Date.now();
+      const signal = AbortSignal.any([
+        deadline,
+        AbortSignal.timeout(Math.min(this.config.attemptTimeoutMs, remaining)),
+      ]);
+      try {
+        const result = await this.client.sendMessage({ ...command, signal });
+        breaker.recordSuccess();
+        return { ...result, attempts: attempt + 1 };
+      } catch (error) {
+        if (isUpstreamFailure(error)) breaker.recordFailure();
+        else breaker.recordSuccess(); // Blooio answered: it is up, whatever it said.
+        if (deadline.aborted) throw new BlooioTimeoutError();
+        if (
+          !(error instanceof BlooioError) ||
+          !isRetryable(error) ||
+          attempt >= this.config.maxRetries
+        )
+          throw error;
+        const delay =
+          retryAfterMs(error) ??
+          backoffDelayMs(attempt, this.config.retryBaseDelayMs, this.config.retryMaxDelayMs);
+        // A wait that would end past the deadline cannot help: answer with what Blooio said.
+        if (Date.now() + delay >= deadlineAt) throw error;
+        await sleep(delay);
+      }
+    }
+  }
+
+  /** One breaker per tenant, so one tenant's failing account never pauses another's. */
+  breakerFor(tenantId: string): CircuitBreaker {
+    let breaker = this.breakers.get(tenantId);
+    if (!breaker) {
+      breaker = new CircuitBreaker({
+        failureThreshold: this.config.breakerFailureThreshold,
+        cooldownMs: this.config.breakerCooldownMs,
+      });
+      this.breakers.set(tenantId, breaker);
+    }
+    return breaker;
+  }
+}

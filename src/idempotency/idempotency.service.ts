@@ -1,0 +1,106 @@
+import { createHash } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { blooioConfig, type BlooioConfig } from '../config/blooio.config';
+import { idempotencyConfig, type IdempotencyConfig } from '../config/idempotency.config';
+import { resolveProblem, type ResolvedProblem } from '../problems/problem.mapper';
+import { ProblemException } from '../problems/problem.exception';
+import { renderProblem } from '../problems/problem.renderer';
+import {
+  IDEMPOTENCY_STORE,
+  type IdempotencyStore,
+  type StoredResponse,
+} from './idempotency-store.interface';
+
+export const IDEMPOTENT_REPLAYED_HEADER = 'idempotent-replayed';
+
+export interface IdempotentCall {
+  tenantId: string;
+  /** The caller's Idempotency-Key. */
+  key: string;
+  /** Digest of the normalised request: the same key with another request is refused. */
+  fingerprint: string;
+  requestId: string;
+}
+
+/** A lock outlives the send it guards (deadline plus retries' last answer), then frees itself. */
+const LOCK_MARGIN_MS = 5_000;
+
+/**
+ * The gateway's own idempotency records (the IETF Idempotency-Key draft as Stripe applies it):
+ * per tenant and key, the first answer is kept and replayed; a different request with the same
+ * key is refused; a second call while the first is running is told to wait.
+ */
+@Injectable()
+export class IdempotencyService {
+  constructor(
+    @Inject(IDEMPOTENCY_STORE) private readonly store: IdempotencyStore,
+    @Inject(idempotencyConfig.KEY) private readonly config: IdempotencyConfig,
+    @Inject(blooioConfig.KEY) private readonly blooio: BlooioConfig,
+  ) {}
+
+  async run(call: IdempotentCall, send: () => Promise<StoredResponse>): Promise<StoredResponse> {
+    const recordKey = recordKeyOf(call.tenantId, call.key);
+    const begun = await this.store.begin(
+      recordKey,
+      call.fingerprint,
+      this.blooio.timeoutMs + LOCK_MARGIN_MS,
+    );
+    switch (begun.kind) {
+      case 'replay':
+        return replayOf(begun.response);
+      case 'mismatch':
+        throw new ProblemException('idempotency_key_reused', {
+          detail: 'This Idempotency-Key was already used with a different request',
+        });
+      case 'in_flight':
+        throw new ProblemException('idempotency_key_in_use', {
+          detail: 'A request with this Idempotency-Key is still being processed',
+          headers: { 'retry-after': '1' },
+        });
+    }
+
+    const ttlMs = this.config.ttlSeconds * 1_000;
+    let response: StoredResponse;
+    try {
+      response = await send();
+    } catch (error) {
+      const problem = resolveProblem(error);
+      if (!isFinal(problem)) {
+        await this.store.release(recordKey);
+        throw error;
+      }
+      // Recorded as the filter will render it, so the replay is the same bytes.
+      const rendered = renderProblem(problem, call.requestId);
+      await this.store.complete(recordKey, { ...rendered, code: problem.code }, ttlMs);
+      throw error;
+    }
+    await this.store.complete(recordKey, response, ttlMs);
+    return response;
+  }
+}
+
+/**
+ * The recorded answer again, body byte for byte. A success says 200, not 202 (DESIGN.md §2: the
+ * message was accepted earlier, not now); an error keeps its status.
+ */
+function replayOf(response: StoredResponse): StoredResponse {
+  const success = response.status >= 200 && response.status < 300;
+  return {
+    ...response,
+    status: success ? 200 : response.status,
+    headers: { ...response.headers, [IDEMPOTENT_REPLAYED_HEADER]: 'true' },
+  };
+}
+
+/**
+ * An answer that the same request would get again: Blooio's refusals and a failed message. Not:
+ * 5xx and timeouts (Blooio may accept a retry) or rate limits (it will, later).
+ */
+function isFinal(problem: ResolvedProblem): boolean {
+  return problem.status < 500 && problem.status !== 429;
+}
+
+/** Bounded and free of the caller's raw key, so store keys stay short whatever was sent. */
+function recordKeyOf(tenantId: string, key: string): string {
+  return `${tenantId}:${createHash('sha256').update(key, 'utf8').digest('hex')}`;
+}
