@@ -1,0 +1,152 @@
+import type { BlooioConfig } from '../config/blooio.config';
+import { Secret } from '../common/secret';
+import type { BlooioClient, BlooioSendCommand, BlooioSendResult } from './blooio.client';
+import {
+  BlooioCircuitOpenError,
+  BlooioHttpError,
+  BlooioNetworkError,
+  BlooioTimeoutError,
+} from './blooio.errors';
+import { BlooioSender, type BlooioSendRequest } from './blooio.sender';
+
+type Step = BlooioSendResult | Error | 'hang';
+
+/** A client that answers from a script, one step per attempt, and remembers what it was sent. */
+function scriptedClient(steps: Step[]) {
+  const commands: BlooioSendCommand[] = [];
+  const client = {
+    sendMessage(command: BlooioSendCommand): Promise<BlooioSendResult> {
+      commands.push(command);
+      const step = steps.shift() ?? {
+        status: 202,
+        body: { message_id: 'msg_ok', status: 'queued' },
+      };
+      if (step === 'hang') {
+        return new Promise((_resolve, reject) =>
+          command.signal.addEventListener('abort', () => reject(new BlooioTimeoutError())),
+        );
+      }
+      return step instanceof Error ? Promise.reject(step) : Promise.resolve(step);
+    },
+  };
+  return { client: client as unknown as BlooioClient, commands };
+}
+
+const config = (overrides: Partial<BlooioConfig> = {}): BlooioConfig => ({
+  baseUrl: 'http://blooio.test',
+  timeoutMs: 1_000,
+  attemptTimeoutMs: 300,
+  maxRetries: 2,
+  retryBaseDelayMs: 5,
+  retryMaxDelayMs: 20,
+  maxConnections: 1,
+  breakerFailureThreshold: 3,
+  breakerCooldownMs: 200,
+  ...overrides,
+});
+
+const request = (tenantId = 'acme'): BlooioSendRequest => ({
+  tenantId,
+  apiKey: new Secret('bl_key'),
+  chatId: '+15551234567',
+  body: { text: 'hi' },
+  idempotencyKey: 'upstream-key-1',
+  requestId: 'req-1',
+});
+
+const accepted: BlooioSendResult = { status: 202, body: { message_id: 'msg_1', status: 'queued' } };
+
+describe('BlooioSender', () => {
+  it('retries 500, 502, a reset and a timeout with the same key, and returns the success', async () => {
+    const { client, commands } = scriptedClient([
+      new BlooioHttpError(500, {}),
+      new BlooioNetworkError('ECONNRESET'),
+      accepted,
+    ]);
+    const report = await new BlooioSender(client, config()).send(request());
+    expect(report).toMatchObject({ status: 202, attempts: 3 });
+    expect(commands.map((c) => c.idempotencyKey)).toEqual([
+      'upstream-key-1',
+      'upstream-key-1',
+      'upstream-key-1',
+    ]);
+  });
+
+  it('stops after BLOOIO_MAX_RETRIES and answers with the last error', async () => {
+    const last = new BlooioHttpError(504, {});
+    const { client, commands } = scriptedClient([
+      new BlooioHttpError(500, {}),
+      new BlooioHttpError(502, {}),
+      last,
+    ]);
+    await expect(new BlooioSender(client, config()).send(request())).rejects.toBe(last);
+    expect(commands).toHaveLength(3);
+  });
+
+  it.each([400, 401, 402, 403, 404, 409, 503])('never retries a %i', async (status) => {
+    const { client, commands } = scriptedClient([new BlooioHttpError(status, {})]);
+    await expect(new BlooioSender(client, config()).send(request())).rejects.toBeInstanceOf(
+      BlooioHttpError,
+    );
+    expect(commands).toHaveLength(1);
+  });
+
+  it('never retries a coded 429, and retries a plain one', async () => {
+    const coded = scriptedClient([new BlooioHttpError(429, { code: 'outbound_limit_reached' })]);
+    await expect(new BlooioSender(coded.client, config()).send(request())).rejects.toBeInstanceOf(
+      BlooioHttpError,
+    );
+    expect(coded.commands).toHaveLength(1);
+    const plain = scriptedClient([new BlooioHttpError(429, {}), accepted]);
+    await expect(new BlooioSender(plain.client, config()).send(request())).resolves.toMatchObject({
+      attempts: 2,
+    });
+  });
+
+  it('gives each attempt its own timeout and answers a timeout when Blooio hangs past the deadline', async () => {
+    const { client, commands } = scriptedClient(['hang', 'hang', 'hang', 'hang']);
+    const started = Date.now();
+    await expect(
+      new BlooioSender(client, config({ timeoutMs: 500, attemptTimeoutMs: 200 })).send(request()),
+    ).rejects.toBeInstanceOf(BlooioTimeoutError);
+    const elapsed = Date.now() - started;
+    expect(elapsed).toBeGreaterThanOrEqual(390);
+    expect(elapsed).toBeLessThan(900);
+    expect(commands.length).toBeGreaterThanOrEqual(2);
+    expect(commands.length).toBeLessThanOrEqual(3);
+  });
+
+  it('does not wait for a Retry-After that ends past the deadline', async () => {
+    const limited = new BlooioHttpError(429, {}, '5');
+    const { client, commands } = scriptedClient([limited]);
+    const started = Date.now();
+    await expect(new BlooioSender(client, config()).send(request())).rejects.toBe(limited);
+    expect(Date.now() - started).toBeLessThan(200);
+    expect(commands).toHaveLength(1);
+  });
+
+  it("opens one tenant's circuit after consecutive failures, refusing fast while others send", async () => {
+    const { client, commands } = scriptedClient([
+      new BlooioHttpError(500, {}),
+      new BlooioHttpError(500, {}),
+      new BlooioHttpError(500, {}),
+    ]);
+    const sender = new BlooioSender(client, config({ maxRetries: 0 }));
+    for (let i = 0; i < 3; i += 1)
+      await expect(sender.send(request())).rejects.toBeInstanceOf(BlooioHttpError);
+    await expect(sender.send(request())).rejects.toBeInstanceOf(BlooioCircuitOpenError);
+    expect(commands).toHaveLength(3);
+    await expect(sender.send(request('globex'))).resolves.toMatchObject({ status: 202 });
+    expect(sender.breakerFor('acme').state).toBe('open');
+    expect(sender.breakerFor('globex').state).toBe('closed');
+  });
+
+  it('does not count refusals (4xx) towards opening the circuit', async () => {
+    const refusals = Array.from({ length: 5 }, () => new BlooioHttpError(403, {}));
+    const { client } = scriptedClient(refusals);
+    const sender = new BlooioSender(client, config({ maxRetries: 0 }));
+    for (let i = 0; i < 5; i += 1)
+      await expect(sender.send(request())).rejects.toBeInstanceOf(BlooioHttpError);
+    await expect(sender.send(request())).resolves.toMatchObject({ status: 202 });
+  });
+});
