@@ -125,20 +125,35 @@ describe('BlooioSender', () => {
     expect(commands).toHaveLength(1);
   });
 
-  it("opens one tenant's circuit after consecutive failures, refusing fast while others send", async () => {
-    const { client, commands } = scriptedClient([
+  it("opens one tenant's circuit after consecutive failed sends, refusing fast while others send", async () => {
+    const failures = Array.from({ length: 9 }, () => new BlooioHttpError(500, {}));
+    const { client, commands } = scriptedClient(failures);
+    const sender = new BlooioSender(client, config());
+    // Each send is 3 attempts; the breaker counts sends, so it opens after the third send, not the first.
+    for (let i = 0; i < 3; i += 1) {
+      await expect(sender.send(request())).rejects.toBeInstanceOf(BlooioHttpError);
+      expect(sender.breakerFor('acme').state).toBe(i < 2 ? 'closed' : 'open');
+    }
+    expect(commands).toHaveLength(9);
+    await expect(sender.send(request())).rejects.toBeInstanceOf(BlooioCircuitOpenError);
+    expect(commands).toHaveLength(9);
+    await expect(sender.send(request('globex'))).resolves.toMatchObject({ status: 202 });
+    expect(sender.breakerFor('globex').state).toBe('closed');
+  });
+
+  it('lets one trial send through after the cool-down; its success closes the circuit', async () => {
+    const { client } = scriptedClient([
       new BlooioHttpError(500, {}),
       new BlooioHttpError(500, {}),
       new BlooioHttpError(500, {}),
     ]);
-    const sender = new BlooioSender(client, config({ maxRetries: 0 }));
+    const sender = new BlooioSender(client, config({ maxRetries: 0, breakerCooldownMs: 50 }));
     for (let i = 0; i < 3; i += 1)
       await expect(sender.send(request())).rejects.toBeInstanceOf(BlooioHttpError);
     await expect(sender.send(request())).rejects.toBeInstanceOf(BlooioCircuitOpenError);
-    expect(commands).toHaveLength(3);
-    await expect(sender.send(request('globex'))).resolves.toMatchObject({ status: 202 });
-    expect(sender.breakerFor('acme').state).toBe('open');
-    expect(sender.breakerFor('globex').state).toBe('closed');
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    await expect(sender.send(request())).resolves.toMatchObject({ status: 202 });
+    expect(sender.breakerFor('acme').state).toBe('closed');
   });
 
   it('does not count refusals (4xx) towards opening the circuit', async () => {

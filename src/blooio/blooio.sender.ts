@@ -14,7 +14,8 @@ export interface BlooioSendReport extends BlooioSendResult {
 
 /**
  * Sends one message safely: every attempt with the same Idempotency-Key, retried only where
- * DESIGN.md §5 allows, never past the deadline, through the tenant's own circuit breaker.
+ * DESIGN.md §5 allows, never past the deadline, through the tenant's own circuit breaker. The
+ * breaker judges whole sends: one send that failed after its retries is one failure.
  */
 @Injectable()
 export class BlooioSender {
@@ -26,25 +27,45 @@ export class BlooioSender {
   ) {}
 
   async send(request: BlooioSendRequest): Promise<BlooioSendReport> {
-    const { tenantId, ...command } = request;
-    const breaker = this.breakerFor(tenantId);
+    const breaker = this.breakerFor(request.tenantId);
+    if (!breaker.tryAcquire()) throw new BlooioCircuitOpenError(breaker.retryInMs);
+    try {
+      const report = await this.sendWithRetries(request);
+      breaker.recordSuccess();
+      return report;
+    } catch (error) {
+      // Blooio answered (a refusal, a quota): it is up, whatever it said.
+      if (isUpstreamFailure(error)) breaker.recordFailure();
+      else breaker.recordSuccess();
+      throw error;
+    }
+  }
+
+  /** One breaker per tenant, so one tenant's failing account never pauses another's. */
+  breakerFor(tenantId: string): CircuitBreaker {
+    let breaker = this.breakers.get(tenantId);
+    if (!breaker) {
+      breaker = new CircuitBreaker({
+        failureThreshold: this.config.breakerFailureThreshold,
+        cooldownMs: this.config.breakerCooldownMs,
+      });
+      this.breakers.set(tenantId, breaker);
+    }
+    return breaker;
+  }
+
+  private async sendWithRetries(request: BlooioSendRequest): Promise<BlooioSendReport> {
+    const { tenantId: _tenantId, ...command } = request;
     const deadline = AbortSignal.timeout(this.config.timeoutMs);
     const deadlineAt = Date.now() + this.config.timeoutMs;
 
     for (let attempt = 0; ; attempt += 1) {
-      if (!breaker.tryAcquire()) throw new BlooioCircuitOpenError(breaker.retryInMs);
-      const remaining = deadlineAt - Date.now();
-      const signal = AbortSignal.any([
-        deadline,
-        AbortSignal.timeout(Math.min(this.config.attemptTimeoutMs, remaining)),
-      ]);
+      const attemptTimeout = Math.min(this.config.attemptTimeoutMs, deadlineAt - Date.now());
+      const signal = AbortSignal.any([deadline, AbortSignal.timeout(Math.max(1, attemptTimeout))]);
       try {
         const result = await this.client.sendMessage({ ...command, signal });
-        breaker.recordSuccess();
         return { ...result, attempts: attempt + 1 };
       } catch (error) {
-        if (isUpstreamFailure(error)) breaker.recordFailure();
-        else breaker.recordSuccess(); // Blooio answered: it is up, whatever it said.
         if (deadline.aborted) throw new BlooioTimeoutError();
         if (
           !(error instanceof BlooioError) ||
@@ -60,18 +81,5 @@ export class BlooioSender {
         await sleep(delay);
       }
     }
-  }
-
-  /** One breaker per tenant, so one tenant's failing account never pauses another's. */
-  breakerFor(tenantId: string): CircuitBreaker {
-    let breaker = this.breakers.get(tenantId);
-    if (!breaker) {
-      breaker = new CircuitBreaker({
-        failureThreshold: this.config.breakerFailureThreshold,
-        cooldownMs: this.config.breakerCooldownMs,
-      });
-      this.breakers.set(tenantId, breaker);
-    }
-    return breaker;
   }
 }

@@ -26,10 +26,10 @@ export function loadBlooioConfig(env: NodeJS.ProcessEnv = process.env): BlooioCo
   return read.done({
     baseUrl: read.url('BLOOIO_BASE_URL', 'https://backend.blooio.com/v2/api', ['https:', 'http:']),
     timeoutMs,
-    // By default every attempt may use an equal share of the deadline.
+    // Half the deadline by default: a slow answer still fits, and a hung attempt leaves time to retry.
     attemptTimeoutMs: read.int(
       'BLOOIO_ATTEMPT_TIMEOUT_MS',
-      Math.ceil(timeoutMs / (maxRetries + 1)),
+      maxRetries > 0 ? Math.ceil(timeoutMs / 2) : timeoutMs,
       50,
       120_000,
     ),

@@ -19,7 +19,7 @@ describe('configuration', () => {
     expect(loadBlooioConfig({})).toEqual({
       baseUrl: 'https://backend.blooio.com/v2/api',
       timeoutMs: 10_000,
-      attemptTimeoutMs: 3_334,
+      attemptTimeoutMs: 5_000,
       maxRetries: 2,
       retryBaseDelayMs: 100,
       retryMaxDelayMs: 2_000,

@@ -70,8 +70,11 @@ export class MessagesService {
       sender: message.sender,
       idempotencyKey: context.idempotencyKey,
     });
+    // Blooio's 200 means "already sent for this key" only if this call did not send it itself on
+    // an earlier attempt (a retry after a cut-off attempt gets Blooio's replay of our own send).
+    const replayedByBlooio = result.status === 200 && result.attempts === 1;
     return {
-      status: result.status === 200 ? 200 : 202,
+      status: replayedByBlooio ? 200 : 202,
       headers: {
         'content-type': JSON_CONTENT_TYPE,
         ...(context.idempotencyKey !== undefined && { 'idempotency-key': context.idempotencyKey }),
