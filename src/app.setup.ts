@@ -58,6 +58,8 @@ export async function setupApp(app: NestFastifyApplication): Promise<void> {
       whitelist: true,
       forbidNonWhitelisted: true,
       transform: true,
+      // One message per field: the first broken rule says what to fix.
+      stopAtFirstError: true,
       validationError: { target: false, value: false },
       exceptionFactory: (errors) => ProblemException.validation(flattenValidationErrors(errors)),
     }),

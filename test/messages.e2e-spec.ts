@@ -150,6 +150,24 @@ describe('POST /v1/messages (e2e)', () => {
         expect(second.body.messageId).toBe(first.body.messageId);
         expect(second.headers['idempotent-replayed']).toBeUndefined();
         expect(other.simulator.requests).toHaveLength(2);
+
+        // A different message under that key, on a replica with no record: a new message at
+        // Blooio (the upstream key includes the request's fingerprint), never the old one replayed.
+        const replicaC = await startGateway({
+          tenants: testTenantsDocument(),
+          env: { BLOOIO_BASE_URL: other.simulator.baseUrl },
+        });
+        try {
+          const changed = await replicaC
+            .http()
+            .post('/v1/messages')
+            .set({ ...bearer(KEYS.acmeOrders), 'Idempotency-Key': 'k' })
+            .send({ ...body, text: 'a different message' })
+            .expect(202);
+          expect(changed.body.messageId).not.toBe(first.body.messageId);
+        } finally {
+          await replicaC.close();
+        }
       } finally {
         await replicaB.close();
       }

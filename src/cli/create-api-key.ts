@@ -4,10 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { generateApiKey, hashApiKey } from '../tenants/api-key';
-import { SCOPES } from '../tenants/tenant';
-
-const TENANT_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
-const KEY_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+import { KEY_ID_PATTERN, SCOPES, TENANT_ID_PATTERN } from '../tenants/tenant';
 
 function fail(message: string): never {
   process.stderr.write(
@@ -27,8 +24,10 @@ function main(): void {
     fail((error as Error).message);
   }
   const { tenant, id } = values;
-  if (!tenant || !TENANT_ID.test(tenant)) fail('--tenant must match ^[a-z0-9][a-z0-9-]{0,62}$');
-  if (!id || !KEY_ID.test(id)) fail('--id must be 1 to 64 letters, digits, ".", "_" or "-"');
+  if (!tenant || !TENANT_ID_PATTERN.test(tenant))
+    fail('--tenant must match ^[a-z0-9][a-z0-9-]{0,62}$');
+  if (!id || !KEY_ID_PATTERN.test(id))
+    fail('--id must be 1 to 64 letters, digits, ".", "_" or "-"');
   const scopes = values.scopes?.split(',').map((scope) => scope.trim());
   const unknown = scopes?.filter((scope) => !(SCOPES as readonly string[]).includes(scope));
   if (unknown?.length) fail(`unknown scope ${unknown.join(', ')} (known: ${SCOPES.join(', ')})`);

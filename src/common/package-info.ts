@@ -5,9 +5,7 @@ import { join } from 'node:path';
 const packageJson = JSON.parse(
   readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8'),
 ) as {
-  name: string;
   version: string;
 };
 
-export const PACKAGE_NAME = packageJson.name;
 export const PACKAGE_VERSION = packageJson.version;

@@ -6,7 +6,8 @@ const QUIET_ROUTES = /^\/(health|docs)(\/|$)/;
 /**
  * Fastify's request log, reduced to one JSON line per request written when it completes, with
  * what an operator needs: tenant, key id, route, status, problem code, upstream status, latency.
- * Never headers or bodies (they hold keys and message text). Probes and docs log at debug.
+ * Never headers or bodies (they hold keys and message text). 5xx log at warn, probes and docs at
+ * debug.
  */
 export class RequestLogController extends LogController {
   constructor() {
@@ -23,16 +24,24 @@ export class RequestLogController extends LogController {
     reply: FastifyReply,
   ): void {
     const route = request.routeOptions.url;
-    const level = error ? 'error' : route && QUIET_ROUTES.test(route) ? 'debug' : 'info';
+    const status = reply.statusCode;
+    const level = error
+      ? 'error'
+      : status >= 500
+        ? 'warn'
+        : route && QUIET_ROUTES.test(route)
+          ? 'debug'
+          : 'info';
     request.log[level](
       {
         method: request.method,
         route: route ?? null,
-        status: reply.statusCode,
+        status,
         tenant: request.principal?.tenant.id,
         keyId: request.principal?.keyId,
         code: request.problem?.code,
         upstreamStatus: request.problem?.upstreamStatus,
+        ...(reply.getHeader('idempotent-replayed') === 'true' && { replayed: true }),
         latencyMs: Math.round(reply.elapsedTime * 100) / 100,
         ...(error && { err: { type: error.name, message: error.message } }),
       },

@@ -23,8 +23,23 @@ export class IdempotencyKeyPipe implements PipeTransform<unknown, string | undef
   }
 }
 
-/** The raw Idempotency-Key header; pair it with IdempotencyKeyPipe. */
+/**
+ * The raw Idempotency-Key header. Sent twice, Node would join the values with ", " into one key
+ * nobody chose: that is refused here.
+ */
 export const IdempotencyKeyHeader = createParamDecorator(
-  (_data: unknown, context: ExecutionContext): unknown =>
-    context.switchToHttp().getRequest<FastifyRequest>().headers['idempotency-key'],
+  (_data: unknown, context: ExecutionContext): unknown => {
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const { rawHeaders } = request.raw;
+    let count = 0;
+    for (let i = 0; i < rawHeaders.length; i += 2) {
+      if (rawHeaders[i].toLowerCase() === 'idempotency-key') count += 1;
+    }
+    if (count > 1) {
+      throw ProblemException.validation([
+        { path: IDEMPOTENCY_KEY_HEADER, message: 'must be sent once' },
+      ]);
+    }
+    return request.headers['idempotency-key'];
+  },
 );

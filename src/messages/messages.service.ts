@@ -32,26 +32,31 @@ export class MessagesService {
   async send(dto: SendMessageDto, context: SendContext): Promise<StoredResponse> {
     const message = prepareOutboundMessage(dto, context.principal.tenant);
     const { idempotencyKey } = context;
-    if (idempotencyKey === undefined) return this.deliver(message, context);
+    const fingerprint = fingerprintOf(message);
+    if (idempotencyKey === undefined) return this.deliver(message, fingerprint, context);
     return this.idempotency.run(
       {
         tenantId: context.principal.tenant.id,
         key: idempotencyKey,
-        fingerprint: fingerprintOf(message),
+        fingerprint,
         requestId: context.requestId,
       },
-      () => this.deliver(message, context),
+      () => this.deliver(message, fingerprint, context),
     );
   }
 
-  private async deliver(message: OutboundMessage, context: SendContext): Promise<StoredResponse> {
+  private async deliver(
+    message: OutboundMessage,
+    fingerprint: string,
+    context: SendContext,
+  ): Promise<StoredResponse> {
     const { tenant } = context.principal;
     const result = await this.sender.send({
       tenantId: tenant.id,
       apiKey: tenant.blooio.apiKey,
       chatId: message.chatId,
       body: message.body,
-      idempotencyKey: upstreamIdempotencyKey(tenant.id, context.idempotencyKey),
+      idempotencyKey: upstreamIdempotencyKey(tenant.id, context.idempotencyKey, fingerprint),
       fromNumber: message.sender,
       requestId: context.requestId,
     });

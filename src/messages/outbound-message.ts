@@ -6,12 +6,11 @@ import type { Tenant } from '../tenants/tenant';
 import { toBlooioSendMessageRequest } from './blooio-message.mapper';
 import type { SendMessageDto } from './dto/send-message.dto';
 import { crossFieldErrors } from './message-rules';
-import { normaliseRecipients, type Recipient } from './recipients';
+import { normaliseRecipients } from './recipients';
 
 /** A validated send, normalised for one tenant and ready for Blooio. */
 export interface OutboundMessage {
   chatId: string;
-  recipients: Recipient[];
   sender?: string;
   body: BlooioSendMessageRequest;
 }
@@ -37,7 +36,6 @@ export function prepareOutboundMessage(dto: SendMessageDto, tenant: Tenant): Out
   const sender = dto.sender ?? defaultSender;
   return {
     chatId: recipients.chatId,
-    recipients: recipients.recipients,
     ...(sender !== undefined && { sender }),
     body: toBlooioSendMessageRequest(dto, sender),
   };

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { randomInt } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -176,6 +177,8 @@ export class BlooioSimulator {
   private address = '';
 
   private constructor(options: BlooioSimulatorOptions) {
+    // Every delayed answer listens to this one signal; hundreds may wait at once under load.
+    setMaxListeners(0, this.closing.signal);
     this.apiKeys = options.apiKeys ? new Set(options.apiKeys) : undefined;
     this.timeline = options.statusTimeline ?? DEFAULT_TIMELINE;
     this.latencyMs = options.latencyMs ?? 0;

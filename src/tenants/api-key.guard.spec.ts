@@ -99,6 +99,7 @@ describe('ApiKeyGuard', () => {
     expect(problem.code).toBe('forbidden');
     expect(problem.getStatus()).toBe(403);
     expect(problem.message).toContain('messages:send');
-    expect(request.principal).toBeUndefined();
+    // Known, just not allowed: the request log still names the tenant and key.
+    expect(request.principal?.keyId).toBe('reader');
   });
 });

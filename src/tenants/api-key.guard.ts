@@ -21,6 +21,8 @@ export class ApiKeyGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const principal = this.authenticate(request);
+    // Set before the scope check, so that a 403 is logged with its tenant and key id.
+    request.principal = principal;
     const required =
       this.reflector.getAllAndOverride<Scope[] | undefined>(REQUIRED_SCOPES, [
         context.getHandler(),
@@ -32,7 +34,6 @@ export class ApiKeyGuard implements CanActivate {
         detail: `This API key lacks the scope ${missing.join(', ')}`,
       });
     }
-    request.principal = principal;
     return true;
   }
 

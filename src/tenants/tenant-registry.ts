@@ -12,8 +12,4 @@ export class TenantRegistry {
   authenticate(presentedKey: string): Principal | undefined {
     return this.principalsByDigest.get(hashApiKey(presentedKey));
   }
-
-  get keyCount(): number {
-    return this.principalsByDigest.size;
-  }
 }

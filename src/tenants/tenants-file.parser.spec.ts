@@ -106,6 +106,7 @@ describe('parseTenantsDocument', () => {
       'tenants[1].rateLimit.perSecond: must be a whole number from 1 to 1000000',
       'tenants[1].apiKeys[0].sha256: must be 64 hex characters (lowercase)',
       'tenants[1].apiKeys[0].scopes[0]: must be one of messages:send, messages:read',
+      'tenants[1].apiKeys[1].id: duplicate key id "k1"',
     ]);
   });
 
@@ -116,9 +117,9 @@ describe('parseTenantsDocument', () => {
     };
     expect(problemsOf({ tenants: [validTenant(), second] })).toEqual([
       'tenants[1].blooio.defaultSender: must be one of senders',
-      'tenants[1].id: duplicate tenant id "acme"',
       'tenants[1].apiKeys[0].sha256: the same key is already listed at tenants[0].apiKeys[0]',
       'tenants[1].apiKeys[1].sha256: the same key is already listed at tenants[0].apiKeys[1]',
+      'tenants[1].id: duplicate tenant id "acme"',
     ]);
   });
 

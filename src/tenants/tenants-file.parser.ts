@@ -6,13 +6,18 @@ import { Secret } from '../common/secret';
 import { ConfigError } from '../config/env';
 import type { RateLimitConfig } from '../config/rate-limit.config';
 import { E164 } from '../messages/recipients';
-import { SCOPES, type Principal, type Scope, type Tenant } from './tenant';
+import {
+  KEY_ID_PATTERN,
+  MAX_RECIPIENTS_LIMIT,
+  SCOPES,
+  TENANT_ID_PATTERN,
+  type Principal,
+  type Scope,
+  type Tenant,
+} from './tenant';
 import { TenantRegistry } from './tenant-registry';
 
-const TENANT_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
-const KEY_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
-const MAX_RECIPIENTS_LIMIT = 100;
 
 type Json = Record<string, unknown>;
 
@@ -39,7 +44,7 @@ export function loadTenantsFile(
     document = parseYaml(text, { maxAliasCount: 100 });
   } catch (error) {
     throw new ConfigError([
-      `TENANTS_FILE: ${path} is not valid YAML (${(error as Error).message})`,
+      `TENANTS_FILE: ${path} is not valid YAML (${(error as Error).message.split('\n')[0]})`,
     ]);
   }
   return parseTenantsDocument(document, { ...context, baseDir: dirname(resolve(path)) });
@@ -64,19 +69,13 @@ class TenantsFileParser {
     const tenants: Tenant[] = [];
     const principals = new Map<string, Principal>();
     const digestOwners = new Map<string, string>();
-    const tenantIds = new Set<string>();
 
     list?.forEach((raw, index) => {
-      const path = `tenants[${index}]`;
-      const parsed = this.tenant(raw, path);
+      const parsed = this.tenant(raw, `tenants[${index}]`);
       if (!parsed) return;
       const { tenant, keys } = parsed;
-      if (tenantIds.has(tenant.id))
-        this.problem(`${path}.id`, `duplicate tenant id "${tenant.id}"`);
-      tenantIds.add(tenant.id);
       tenants.push(tenant);
-      keys.forEach((key, keyIndex) => {
-        const keyPath = `${path}.apiKeys[${keyIndex}]`;
+      keys.forEach(({ path: keyPath, ...key }) => {
         const owner = digestOwners.get(key.sha256);
         if (owner) {
           this.problem(`${keyPath}.sha256`, `the same key is already listed at ${owner}`);
@@ -87,6 +86,7 @@ class TenantsFileParser {
       });
     });
 
+    this.duplicates(list ?? [], (index) => `tenants[${index}].id`, 'tenant id');
     if (this.problems.length > 0) throw new ConfigError(this.problems);
     return new TenantRegistry(tenants, principals);
   }
@@ -95,7 +95,10 @@ class TenantsFileParser {
     raw: unknown,
     path: string,
   ):
-    | { tenant: Tenant; keys: { id: string; sha256: string; scopes: ReadonlySet<Scope> }[] }
+    | {
+        tenant: Tenant;
+        keys: { path: string; id: string; sha256: string; scopes: ReadonlySet<Scope> }[];
+      }
     | undefined {
     const node = this.object(raw, path, [
       'id',
@@ -109,7 +112,7 @@ class TenantsFileParser {
     if (!node) return undefined;
 
     const id = this.string(node.id, `${path}.id`, true);
-    if (id !== undefined && !TENANT_ID.test(id)) {
+    if (id !== undefined && !TENANT_ID_PATTERN.test(id)) {
       this.problem(`${path}.id`, 'must match ^[a-z0-9][a-z0-9-]{0,62}$');
     }
     const name = this.string(node.name, `${path}.name`, false);
@@ -125,12 +128,7 @@ class TenantsFileParser {
 
     const keyList = this.array(node.apiKeys, `${path}.apiKeys`, true) ?? [];
     const keys = keyList.flatMap((key, index) => this.apiKey(key, `${path}.apiKeys[${index}]`));
-    const keyIds = new Set<string>();
-    keys.forEach((key, index) => {
-      if (keyIds.has(key.id))
-        this.problem(`${path}.apiKeys[${index}].id`, `duplicate key id "${key.id}"`);
-      keyIds.add(key.id);
-    });
+    this.duplicates(keyList, (index) => `${path}.apiKeys[${index}].id`, 'key id');
 
     if (id === undefined || !blooio) return undefined;
     return {
@@ -217,11 +215,11 @@ class TenantsFileParser {
   private apiKey(
     raw: unknown,
     path: string,
-  ): { id: string; sha256: string; scopes: ReadonlySet<Scope> }[] {
+  ): { path: string; id: string; sha256: string; scopes: ReadonlySet<Scope> }[] {
     const node = this.object(raw, path, ['id', 'sha256', 'scopes']);
     if (!node) return [];
     const id = this.string(node.id, `${path}.id`, true);
-    if (id !== undefined && !KEY_ID.test(id)) {
+    if (id !== undefined && !KEY_ID_PATTERN.test(id)) {
       this.problem(`${path}.id`, 'must be 1 to 64 letters, digits, ".", "_" or "-"');
     }
     const sha256 = this.string(node.sha256, `${path}.sha256`, true);
@@ -237,9 +235,29 @@ class TenantsFileParser {
         this.problem(`${path}.scopes[${index}]`, `must be one of ${SCOPES.join(', ')}`);
       }
     });
-    if (id === undefined || sha256 === undefined || !SHA256_HEX.test(sha256) || !KEY_ID.test(id))
+    if (
+      id === undefined ||
+      sha256 === undefined ||
+      !SHA256_HEX.test(sha256) ||
+      !KEY_ID_PATTERN.test(id)
+    )
       return [];
-    return [{ id, sha256, scopes }];
+    return [{ path, id, sha256, scopes }];
+  }
+
+  /** Reports each item whose `id` an earlier item of the list already has, by its own index. */
+  private duplicates(
+    items: readonly unknown[],
+    pathOf: (index: number) => string,
+    what: string,
+  ): void {
+    const seen = new Set<unknown>();
+    items.forEach((item, index) => {
+      const id = typeof item === 'object' && item !== null ? (item as Json).id : undefined;
+      if (typeof id !== 'string') return;
+      if (seen.has(id)) this.problem(pathOf(index), `duplicate ${what} "${id}"`);
+      seen.add(id);
+    });
   }
 
   // --- primitive readers: each reports its own problem and returns undefined when invalid ---

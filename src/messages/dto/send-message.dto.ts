@@ -13,6 +13,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { BLOOIO_EFFECTS, type BlooioEffect } from '../../blooio/blooio.types';
+import { MAX_RECIPIENTS_LIMIT } from '../../tenants/tenant';
 import { E164 } from '../recipients';
 import {
   IsAttachmentList,
@@ -26,8 +27,6 @@ import { LinkPreviewDto } from './link-preview.dto';
 import { MessagePartDto } from './message-part.dto';
 import { ReplyToDto } from './reply-to.dto';
 
-/** Hard cap before any tenant rule: a tenant's maxRecipients is at most this. */
-export const MAX_RECIPIENTS_CAP = 100;
 export const MAX_PARTS = 20;
 
 export type AttachmentInput = string | { url: string; name?: string };
@@ -42,13 +41,13 @@ export class SendMessageDto {
   @ApiProperty({
     type: [String],
     minItems: 1,
-    maxItems: MAX_RECIPIENTS_CAP,
+    maxItems: MAX_RECIPIENTS_LIMIT,
     example: ['+15551234567'],
   })
   @IsArray({ message: 'must be an array of recipients' })
   @ArrayMinSize(1, { message: 'must contain at least one recipient' })
-  @ArrayMaxSize(MAX_RECIPIENTS_CAP, {
-    message: `must contain at most ${MAX_RECIPIENTS_CAP} recipients`,
+  @ArrayMaxSize(MAX_RECIPIENTS_LIMIT, {
+    message: `must contain at most ${MAX_RECIPIENTS_LIMIT} recipients`,
   })
   recipients!: unknown[];
 

@@ -1,4 +1,4 @@
-import { registerDecorator, type ValidationOptions } from 'class-validator';
+import { length, registerDecorator, type ValidationOptions } from 'class-validator';
 import { isHttpsUrl } from './https-url';
 
 export const MAX_TEXT_LENGTH = 10_000;
@@ -6,8 +6,9 @@ export const MAX_TEXTS = 10;
 export const MAX_ATTACHMENTS = 10;
 export const MAX_ATTACHMENT_NAME_LENGTH = 255;
 
+// length() counts characters as class-validator's @Length does (an emoji is one), like parts' text.
 const isText = (value: unknown): boolean =>
-  typeof value === 'string' && value.length >= 1 && value.length <= MAX_TEXT_LENGTH;
+  typeof value === 'string' && length(value, 1, MAX_TEXT_LENGTH);
 
 /** `text`: one string, or an array of strings (each sent as its own message). */
 export function isMessageText(value: unknown): boolean {
