@@ -3,13 +3,16 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { SwaggerModule } from '@nestjs/swagger';
 import type { Logger } from 'pino';
 import { PACKAGE_VERSION } from './common/package-info';
-import { registerJsonBodyParser } from './common/json-body.parser';
-import { requestIdFor } from './common/request-id';
+import { answerClientError, answerFrameworkError } from './http/edge-errors';
+import { registerJsonBodyParser } from './http/json-body.parser';
+import { registerMethodNotAllowed } from './http/method-not-allowed.hook';
+import { requestIdFor } from './http/request-id';
 import { appConfig, type AppConfig } from './config/app.config';
 import { createOpenApiDocument } from './openapi/openapi.document';
 import type { FieldError } from './problems/problem-details';
 import { ProblemDetailsFilter } from './problems/problem-details.filter';
 import { ProblemException } from './problems/problem.exception';
+import { ApiKeyGuard } from './tenants/api-key.guard';
 import { RequestLogController } from './logging/request-log.controller';
 
 export const DOCS_PATH = 'docs';
@@ -35,6 +38,9 @@ export function createFastifyAdapter(options: AdapterOptions): FastifyAdapter {
     genReqId: requestIdFor,
     requestIdHeader: false,
     return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: true },
+    frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
   });
 }
 
@@ -52,6 +58,18 @@ export async function setupApp(app: NestFastifyApplication): Promise<void> {
     void reply.header('x-request-id', request.id);
     done();
   });
+  registerMethodNotAllowed(fastify);
+  // Authenticate /v1 calls before their body is read: no key, no parsing (401 before 400/413/415).
+  const apiKeys = app.get(ApiKeyGuard);
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    try {
+      if (request.routeOptions.url?.startsWith('/v1/')) apiKeys.identify(request);
+      done();
+    } catch (error) {
+      done(error as Error);
+    }
+  });
+
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(
     new ValidationPipe({

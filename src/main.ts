@@ -18,6 +18,11 @@ async function bootstrap(): Promise<void> {
     { ...NEST_APPLICATION_OPTIONS, logger: new PinoNestLogger(logger) },
   );
   await setupApp(app);
+  if (process.env.REDIS_URL) {
+    logger.warn(
+      'REDIS_URL is set, but this release keeps rate limits and idempotency records in memory',
+    );
+  }
   closeOnSignals(app, logger);
   await app.listen({ port: config.port, host: config.host });
 

@@ -40,6 +40,13 @@ export class MessagesController {
   })
   @ApiBody({ type: SendMessageDto, examples: SEND_MESSAGE_EXAMPLES })
   @ApiHeader({
+    name: 'X-Request-Id',
+    required: false,
+    description:
+      'Your id for this request (1 to 128 of A-Z a-z 0-9 . _ : -); otherwise the gateway makes one',
+    schema: { type: 'string', maxLength: 128, pattern: '^[A-Za-z0-9._:-]{1,128}$' },
+  })
+  @ApiHeader({
     name: IDEMPOTENCY_KEY_HEADER,
     required: false,
     description:
@@ -55,7 +62,7 @@ export class MessagesController {
   @ApiResponse({
     status: 200,
     description:
-      'Blooio already had a send with this Idempotency-Key: the earlier message, not a new one',
+      'A replay: this Idempotency-Key was already sent, and this is that answer again (Idempotent-Replayed: true). No new message.',
     type: SendMessageResponseDto,
     headers: RESPONSE_HEADERS,
   })

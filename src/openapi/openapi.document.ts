@@ -18,7 +18,12 @@ export function createOpenApiDocument(app: INestApplication, version: string): O
     .setDescription(DESCRIPTION)
     .setVersion(version)
     .addBearerAuth(
-      { type: 'http', scheme: 'bearer', description: 'Gateway API key (bgw_…) of one tenant' },
+      {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'bgw_ key',
+        description: 'Gateway API key (bgw_…) of one tenant',
+      },
       GATEWAY_KEY_SECURITY,
     )
     .build();

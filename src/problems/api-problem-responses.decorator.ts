@@ -7,6 +7,25 @@ import { ProblemDetailsDto } from './dto/problem-details.dto';
  * Documents error answers as problem+json, one response per status listing the codes it can carry.
  * `@ApiProblemResponses({ 422: ['upstream_rejected', 'message_failed'] })`.
  */
+/** Headers that come with a status, whatever the route. */
+const HEADERS_BY_STATUS: Record<
+  number,
+  Record<string, { description: string; schema: { type: 'string' } }>
+> = {
+  401: {
+    'WWW-Authenticate': { description: 'Bearer challenge (RFC 6750)', schema: { type: 'string' } },
+  },
+  409: {
+    'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'string' } },
+  },
+  429: {
+    'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'string' } },
+  },
+  503: {
+    'Retry-After': { description: 'Seconds to wait, when known', schema: { type: 'string' } },
+  },
+};
+
 export function ApiProblemResponses(
   codesByStatus: Record<number, ProblemCode[]>,
 ): MethodDecorator & ClassDecorator {
@@ -18,6 +37,7 @@ export function ApiProblemResponses(
         description: codes
           .map((code) => `\`${code}\`: ${PROBLEM_CATALOGUE[code].title}`)
           .join('; '),
+        ...(HEADERS_BY_STATUS[Number(status)] && { headers: HEADERS_BY_STATUS[Number(status)] }),
         content: {
           'application/problem+json': { schema: { $ref: getSchemaPath(ProblemDetailsDto) } },
         },

@@ -20,9 +20,7 @@ export class ApiKeyGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const principal = this.authenticate(request);
-    // Set before the scope check, so that a 403 is logged with its tenant and key id.
-    request.principal = principal;
+    const principal = request.principal ?? this.identify(request);
     const required =
       this.reflector.getAllAndOverride<Scope[] | undefined>(REQUIRED_SCOPES, [
         context.getHandler(),
@@ -35,6 +33,16 @@ export class ApiKeyGuard implements CanActivate {
       });
     }
     return true;
+  }
+
+  /**
+   * Sets the request's principal from its key, or throws 401. setupApp() calls this in an onRequest
+   * hook for /v1 routes, so that a caller without a key is refused before its body is even read.
+   */
+  identify(request: FastifyRequest): Principal {
+    const principal = this.authenticate(request);
+    request.principal = principal;
+    return principal;
   }
 
   protected authenticate(request: FastifyRequest): Principal {

@@ -1,3 +1,4 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
 
 /** The earlier message this one replies to (iMessage inline reply): `messageId`, or `guid`. */
@@ -24,6 +25,7 @@ export class ReplyToDto {
    * Part of the parent to reply to; only with `guid`.
    * @example 0
    */
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: 1_000, example: 0 })
   @IsOptional()
   @IsInt({ message: 'must be a whole number' })
   @Min(0, { message: 'must be 0 or more' })

@@ -104,7 +104,15 @@ export class SendMessageDto {
   attachments?: AttachmentInput[];
 
   /** Multipart message: text and attachment parts in one bubble, in order. Not with `effect`. */
-  @ApiPropertyOptional({ type: [MessagePartDto], minItems: 1, maxItems: MAX_PARTS })
+  @ApiPropertyOptional({
+    type: [MessagePartDto],
+    minItems: 1,
+    maxItems: MAX_PARTS,
+    example: [
+      { text: 'Here is the plan' },
+      { url: 'https://example.com/plan.pdf', name: 'plan.pdf' },
+    ],
+  })
   @IsOptional()
   @IsArray({ message: 'must be an array of parts' })
   @ArrayMinSize(1, { message: 'must contain at least one part' })
@@ -121,7 +129,7 @@ export class SendMessageDto {
   effect?: BlooioEffect;
 
   /** Send as an inline reply to an earlier message: `{ messageId }` or `{ guid, partIndex? }`. */
-  @ApiPropertyOptional({ type: ReplyToDto })
+  @ApiPropertyOptional({ type: ReplyToDto, example: { messageId: 'msg_abc123def456' } })
   @IsOptional()
   @IsObject({ message: 'must be an object' })
   @ValidateNested()
@@ -137,7 +145,10 @@ export class SendMessageDto {
   typingIndicator?: boolean;
 
   /** Rich-link preview override, when the text is a single URL. */
-  @ApiPropertyOptional({ type: LinkPreviewDto })
+  @ApiPropertyOptional({
+    type: LinkPreviewDto,
+    example: { title: 'Spring offer', imageUrl: 'https://example.com/offer.png' },
+  })
   @IsOptional()
   @IsObject({ message: 'must be an object' })
   @ValidateNested()

@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { PROBLEM_CODES, type ProblemCode } from '../problem-catalogue';
 
 export class FieldErrorDto {
@@ -66,9 +66,21 @@ export class ProblemDetailsDto {
   requestId!: string;
 
   /** Each invalid field, on validation failures only. */
+  @ApiPropertyOptional({
+    type: [FieldErrorDto],
+    example: [{ path: 'recipients.1', message: 'must be an E.164 number, an email or a group id' }],
+  })
   errors?: FieldErrorDto[];
 
   /** What Blooio answered, when it did. */
+  @ApiPropertyOptional({
+    type: UpstreamErrorDto,
+    example: {
+      status: 429,
+      code: 'outbound_limit_reached',
+      message: 'Outbound new-contact limit reached',
+    },
+  })
   upstream?: UpstreamErrorDto;
 
   /**
@@ -76,4 +88,10 @@ export class ProblemDetailsDto {
    * @example msg_9f8e7d6c5b4a3f2e
    */
   messageId?: string;
+
+  /**
+   * Blooio's message ids, on message_failed when one call sent several.
+   * @example ["msg_9f8e7d6c5b4a3f2e"]
+   */
+  messageIds?: string[];
 }

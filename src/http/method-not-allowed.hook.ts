@@ -1,0 +1,25 @@
+import type { FastifyInstance, HTTPMethods } from 'fastify';
+import { ProblemException } from '../problems/problem.exception';
+
+const METHODS: HTTPMethods[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+
+/**
+ * A known path called with a method it does not have answers 405 with `Allow`, not 404. Runs only
+ * for requests no route matched, so it costs nothing on the hot path.
+ */
+export function registerMethodNotAllowed(fastify: FastifyInstance): void {
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    if (request.routeOptions.url !== undefined) return done();
+    const url = request.url.split('?')[0];
+    const allowed = METHODS.filter(
+      (method) => method !== request.method && fastify.hasRoute({ url, method }),
+    );
+    if (allowed.length === 0) return done();
+    done(
+      new ProblemException('method_not_allowed', {
+        detail: `${request.method} is not supported here; use ${allowed.join(', ')}`,
+        headers: { allow: allowed.join(', ') },
+      }),
+    );
+  });
+}
