@@ -1,3 +1,4 @@
+import { expectProblem } from './support/problem';
 import { createServer } from 'node:net';
 import type { Response } from 'supertest';
 import type { SimulatedFault } from '../src/sandbox/blooio-simulator';
@@ -33,16 +34,7 @@ function expectUpstreamProblem(
   code: string,
   upstreamBaseUrl: string,
 ): void {
-  expect(response.status).toBe(status);
-  expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
-  expect(response.body).toMatchObject({
-    type: expect.stringContaining(code),
-    title: expect.any(String),
-    status,
-    code,
-    detail: expect.any(String),
-    requestId: response.headers['x-request-id'],
-  });
+  expectProblem(response, status, code);
   expect(response.body.errors).toBeUndefined();
   expectNothingSecret(response, upstreamBaseUrl);
 }
