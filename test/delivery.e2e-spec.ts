@@ -620,6 +620,22 @@ describe('delivery: idempotency records (e2e)', () => {
       expect(second.headers['content-type']).toMatch(/^application\/problem\+json/);
       expect(gateway.simulator.requests).toHaveLength(1);
     });
+    it("records Blooio's quota 429 like any upstream answer: the same key replays it without a call", async () => {
+      const headers = { 'Idempotency-Key': 'rec-recorded-429' };
+      gateway.simulator.enqueueFault({
+        status: 429,
+        body: blooioError(429, 'Outbound limit', 'outbound_limit_reached'),
+        headers: { 'retry-after': '30' },
+      });
+      const first = await send(BODY, headers);
+      expectProblem(first, 429, 'upstream_rate_limited');
+      const replay = await send(BODY, headers);
+      expectProblem(replay, 429, 'upstream_rate_limited');
+      expect(replay.headers['idempotent-replayed']).toBe('true');
+      expect(replay.headers['retry-after']).toBe('30');
+      expect(replay.text).toBe(first.text);
+      expect(gateway.simulator.requests).toHaveLength(1);
+    });
   });
 
   describe('answers that may change are not recorded: the key is released', () => {
@@ -647,12 +663,6 @@ describe('delivery: idempotency records (e2e)', () => {
         { status: 503, body: blooioError(503, 'Down') },
         503,
         'upstream_unavailable',
-      ],
-      [
-        'a coded 429',
-        { status: 429, body: blooioError(429, 'Outbound limit', 'outbound_limit_reached') },
-        429,
-        'upstream_rate_limited',
       ],
     ])(
       'after %s, the same key calls Blooio again and can succeed',

@@ -100,6 +100,7 @@ export class BlooioClient {
         }),
       },
       retryAfter,
+      typeof errorBody.code === 'string' && errorBody.code.length > 0,
     );
   }
 }

@@ -13,6 +13,8 @@ export class BlooioHttpError extends BlooioError {
     readonly body: Pick<BlooioErrorBody, 'code' | 'message'>,
     /** Blooio's Retry-After header, passed on as given. */
     readonly retryAfter?: string,
+    /** Blooio sent a `code` (even one not passed on): a coded 429 is a quota, never retried. */
+    readonly coded: boolean = body.code !== undefined,
   ) {
     super(`Blooio answered ${status}${body.code ? ` (${body.code})` : ''}`);
     this.name = 'BlooioHttpError';

@@ -8,6 +8,12 @@ import { backoffDelayMs, isRetryable, isUpstreamFailure, retryAfterMs } from './
 
 export type BlooioSendRequest = Omit<BlooioSendCommand, 'signal'> & { tenantId: string };
 
+/**
+ * The deadline fires this much before BLOOIO_TIMEOUT_MS, so that the 504 itself (written after it)
+ * still reaches the caller within BLOOIO_TIMEOUT_MS of the send.
+ */
+const ANSWER_MARGIN_MS = 25;
+
 export interface BlooioSendReport extends BlooioSendResult {
   attempts: number;
 }
@@ -56,8 +62,9 @@ export class BlooioSender {
 
   private async sendWithRetries(request: BlooioSendRequest): Promise<BlooioSendReport> {
     const { tenantId: _tenantId, ...command } = request;
-    const deadline = AbortSignal.timeout(this.config.timeoutMs);
-    const deadlineAt = Date.now() + this.config.timeoutMs;
+    const budgetMs = Math.max(1, this.config.timeoutMs - ANSWER_MARGIN_MS);
+    const deadline = AbortSignal.timeout(budgetMs);
+    const deadlineAt = Date.now() + budgetMs;
 
     for (let attempt = 0; ; attempt += 1) {
       const attemptTimeout = Math.min(this.config.attemptTimeoutMs, deadlineAt - Date.now());

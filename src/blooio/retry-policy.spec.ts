@@ -25,6 +25,7 @@ describe('retry policy (DESIGN.md §5)', () => {
       new BlooioHttpError(429, { code: 'new_conversation_limit_reached' }),
       false,
     ],
+    ['a 429 whose code was not passed on', new BlooioHttpError(429, {}, undefined, true), false],
     ['503', new BlooioHttpError(503, {}), false],
     ['400', new BlooioHttpError(400, {}), false],
     ['401', new BlooioHttpError(401, {}), false],

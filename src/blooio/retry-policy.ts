@@ -15,7 +15,7 @@ const RETRYABLE_STATUSES = new Set([500, 502, 504]);
 export function isRetryable(error: unknown): boolean {
   if (error instanceof BlooioNetworkError || error instanceof BlooioTimeoutError) return true;
   if (!(error instanceof BlooioHttpError)) return false;
-  if (error.status === 429) return error.body.code === undefined;
+  if (error.status === 429) return !error.coded;
   return RETRYABLE_STATUSES.has(error.status);
 }
 

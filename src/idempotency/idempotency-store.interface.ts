@@ -8,23 +8,31 @@ export interface StoredResponse {
   code?: string;
 }
 
+/** Proof that one caller holds a key: complete() and release() act only for the current holder. */
+export interface IdempotencyLock {
+  key: string;
+  fingerprint: string;
+  token: string;
+}
+
 export type BeginResult =
-  | { kind: 'started' }
+  | { kind: 'started'; lock: IdempotencyLock }
   | { kind: 'in_flight' }
   | { kind: 'mismatch' }
   | { kind: 'replay'; response: StoredResponse };
 
 /**
  * Idempotency records, one per (tenant, Idempotency-Key). Implementations must make `begin`
- * atomic: of several concurrent begins for one key, exactly one gets `started`.
+ * atomic: of several concurrent begins for one key, exactly one gets `started`. A lock whose time
+ * ran out may be taken by another caller; the first caller's token then no longer counts.
  */
 export interface IdempotencyStore {
   /** Claims the key for a request with this fingerprint, or says why not. */
   begin(key: string, fingerprint: string, lockTtlMs: number): Promise<BeginResult>;
-  /** Records the final answer of the claimed key, kept for `ttlMs`. */
-  complete(key: string, response: StoredResponse, ttlMs: number): Promise<void>;
-  /** Forgets a claimed key whose request may be retried (upstream 5xx, timeouts). */
-  release(key: string): Promise<void>;
+  /** Records the final answer of a held key, kept for `ttlMs`. */
+  complete(lock: IdempotencyLock, response: StoredResponse, ttlMs: number): Promise<void>;
+  /** Forgets a held key, so that its request may be retried (upstream 5xx, timeouts). */
+  release(lock: IdempotencyLock): Promise<void>;
 }
 
 /** Injection token of the IdempotencyStore in use. */

@@ -113,10 +113,22 @@ describe('IdempotencyService', () => {
     });
   });
 
+  it("records Blooio's rate limit like any upstream answer: a retry with the key gets it again", async () => {
+    const idempotency = service();
+    const limited = new BlooioHttpError(429, { code: 'outbound_limit_reached' }, '60');
+    const send = jest.fn().mockRejectedValue(limited);
+    await expect(idempotency.run(call(), send)).rejects.toBe(limited);
+    const replay = await idempotency.run(call({ requestId: 'r2' }), send);
+    expect(send).toHaveBeenCalledTimes(1);
+    expect(replay).toMatchObject({
+      status: 429,
+      headers: { 'retry-after': '60', 'idempotent-replayed': 'true' },
+    });
+  });
+
   it.each([
     ['a 5xx', new BlooioHttpError(502, {})],
     ['a timeout', new BlooioTimeoutError()],
-    ["Blooio's rate limit", new BlooioHttpError(429, { code: 'outbound_limit_reached' })],
   ])('releases the key after %s so that the caller may retry', async (_name, error) => {
     const idempotency = service();
     await expect(idempotency.run(call(), () => Promise.reject(error))).rejects.toBe(error);

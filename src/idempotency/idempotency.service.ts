@@ -59,6 +59,7 @@ export class IdempotencyService {
         });
     }
 
+    const { lock } = begun;
     const ttlMs = this.config.ttlSeconds * 1_000;
     let response: StoredResponse;
     try {
@@ -66,15 +67,15 @@ export class IdempotencyService {
     } catch (error) {
       const problem = resolveProblem(error);
       if (!isFinal(problem)) {
-        await this.store.release(recordKey);
+        await this.store.release(lock);
         throw error;
       }
       // Recorded as the filter will render it, so the replay is the same bytes.
       const rendered = renderProblem(problem, call.requestId);
-      await this.store.complete(recordKey, { ...rendered, code: problem.code }, ttlMs);
+      await this.store.complete(lock, { ...rendered, code: problem.code }, ttlMs);
       throw error;
     }
-    await this.store.complete(recordKey, response, ttlMs);
+    await this.store.complete(lock, response, ttlMs);
     return response;
   }
 }
@@ -93,11 +94,11 @@ function replayOf(response: StoredResponse): StoredResponse {
 }
 
 /**
- * An answer that the same request would get again: Blooio's refusals and a failed message. Not:
- * 5xx and timeouts (Blooio may accept a retry) or rate limits (it will, later).
+ * Upstream answers are recorded, as the issue asks: Blooio's refusals, its rate limits and a failed
+ * message. Not 5xx and timeouts (Blooio may not have seen the request): those free the key.
  */
 function isFinal(problem: ResolvedProblem): boolean {
-  return problem.status < 500 && problem.status !== 429;
+  return problem.status < 500;
 }
 
 /** Bounded and free of the caller's raw key, so store keys stay short whatever was sent. */

@@ -1,15 +1,24 @@
-import type { BeginResult, IdempotencyStore, StoredResponse } from './idempotency-store.interface';
+import { randomUUID } from 'node:crypto';
+import type {
+  BeginResult,
+  IdempotencyLock,
+  IdempotencyStore,
+  StoredResponse,
+} from './idempotency-store.interface';
 
 interface MemoryRecord {
   fingerprint: string;
+  /** Who holds the key while the first request is in flight. */
+  token: string;
   /** Absent while the first request is in flight. */
   response?: StoredResponse;
   expiresAt: number;
 }
 
 /**
- * Idempotency records in this process's memory: bounded to `maxEntries` (the oldest record is
- * evicted first) and expired lazily. Map order is insertion order, which is what makes both O(1).
+ * Idempotency records in this process's memory, expired lazily and bounded to `maxEntries` by
+ * evicting the oldest *finished* record (a lock in flight is never evicted: that would let a
+ * second request with its key through). Map order is insertion order, so eviction is cheap.
  */
 export class MemoryIdempotencyStore implements IdempotencyStore {
   private readonly records = new Map<string, MemoryRecord>();
@@ -31,25 +40,24 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
         record.response ? { kind: 'replay', response: record.response } : { kind: 'in_flight' },
       );
     }
-    this.insert(key, { fingerprint, expiresAt: this.now() + lockTtlMs });
-    return Promise.resolve({ kind: 'started' });
+    const lock = { key, fingerprint, token: randomUUID() };
+    this.insert(key, { fingerprint, token: lock.token, expiresAt: this.now() + lockTtlMs });
+    return Promise.resolve({ kind: 'started', lock });
   }
 
-  complete(key: string, response: StoredResponse, ttlMs: number): Promise<void> {
-    const record = this.records.get(key);
-    if (record) {
-      this.records.delete(key); // re-inserted: its age now counts from completion
-      this.insert(key, {
-        fingerprint: record.fingerprint,
-        response,
-        expiresAt: this.now() + ttlMs,
-      });
+  complete(lock: IdempotencyLock, response: StoredResponse, ttlMs: number): Promise<void> {
+    const record = this.records.get(lock.key);
+    if (!record || record.token === lock.token) {
+      // Re-inserted (or inserted again, if its lock expired meanwhile): its age counts from now.
+      this.records.delete(lock.key);
+      const { fingerprint, token } = lock;
+      this.insert(lock.key, { fingerprint, token, response, expiresAt: this.now() + ttlMs });
     }
     return Promise.resolve();
   }
 
-  release(key: string): Promise<void> {
-    this.records.delete(key);
+  release(lock: IdempotencyLock): Promise<void> {
+    if (this.records.get(lock.key)?.token === lock.token) this.records.delete(lock.key);
     return Promise.resolve();
   }
 
@@ -64,11 +72,7 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
 
   private insert(key: string, record: MemoryRecord): void {
     this.evictExpiredHead();
-    while (this.records.size >= this.maxEntries) {
-      const oldest = this.records.keys().next();
-      if (oldest.done) break;
-      this.records.delete(oldest.value);
-    }
+    if (this.records.size >= this.maxEntries) this.evictOldestFinished();
     this.records.set(key, record);
   }
 
@@ -78,6 +82,16 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     for (const [key, record] of this.records) {
       if (record.expiresAt > now) break;
       this.records.delete(key);
+    }
+  }
+
+  /** In-flight locks are few (one per running send), so this scan stops early. */
+  private evictOldestFinished(): void {
+    for (const [key, record] of this.records) {
+      if (record.response) {
+        this.records.delete(key);
+        return;
+      }
     }
   }
 }
