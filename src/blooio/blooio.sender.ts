@@ -34,15 +34,16 @@ export class BlooioSender {
 
   async send(request: BlooioSendRequest): Promise<BlooioSendReport> {
     const breaker = this.breakerFor(request.tenantId);
-    if (!breaker.tryAcquire()) throw new BlooioCircuitOpenError(breaker.retryInMs);
+    const ticket = breaker.tryAcquire();
+    if (ticket === undefined) throw new BlooioCircuitOpenError(breaker.retryInMs);
     try {
       const report = await this.sendWithRetries(request);
-      breaker.recordSuccess();
+      breaker.recordSuccess(ticket);
       return report;
     } catch (error) {
       // Blooio answered (a refusal, a quota): it is up, whatever it said.
-      if (isUpstreamFailure(error)) breaker.recordFailure();
-      else breaker.recordSuccess();
+      if (isUpstreamFailure(error)) breaker.recordFailure(ticket);
+      else breaker.recordSuccess(ticket);
       throw error;
     }
   }

@@ -134,4 +134,17 @@ describe('IdempotencyService', () => {
     await expect(idempotency.run(call(), () => Promise.reject(error))).rejects.toBe(error);
     await expect(idempotency.run(call(), () => Promise.resolve(ok))).resolves.toEqual(ok);
   });
+
+  it("keeps the send's outcome when the store fails to record it, and frees the key", async () => {
+    const store = new MemoryIdempotencyStore(100);
+    const idempotency = new IdempotencyService(store, { ttlSeconds: 60, maxEntries: 100 }, {
+      timeoutMs: 1_000,
+    } as BlooioConfig);
+    jest.spyOn(store, 'complete').mockRejectedValueOnce(new Error('store down'));
+    jest.spyOn(idempotency['logger'], 'warn').mockImplementation(() => undefined);
+    await expect(idempotency.run(call(), () => Promise.resolve(ok))).resolves.toEqual(ok);
+    const send = jest.fn().mockResolvedValue(ok);
+    await expect(idempotency.run(call(), send)).resolves.toEqual(ok);
+    expect(send).toHaveBeenCalledTimes(1);
+  });
 });

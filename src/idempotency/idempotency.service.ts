@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { blooioConfig, type BlooioConfig } from '../config/blooio.config';
 import { idempotencyConfig, type IdempotencyConfig } from '../config/idempotency.config';
 import { resolveProblem, type ResolvedProblem } from '../problems/problem.mapper';
@@ -7,6 +7,7 @@ import { ProblemException } from '../problems/problem.exception';
 import { renderProblem } from '../problems/problem.renderer';
 import {
   IDEMPOTENCY_STORE,
+  type IdempotencyLock,
   type IdempotencyStore,
   type StoredResponse,
 } from './idempotency-store.interface';
@@ -32,6 +33,8 @@ const LOCK_MARGIN_MS = 5_000;
  */
 @Injectable()
 export class IdempotencyService {
+  private readonly logger = new Logger(IdempotencyService.name);
+
   constructor(
     @Inject(IDEMPOTENCY_STORE) private readonly store: IdempotencyStore,
     @Inject(idempotencyConfig.KEY) private readonly config: IdempotencyConfig,
@@ -66,17 +69,33 @@ export class IdempotencyService {
       response = await send();
     } catch (error) {
       const problem = resolveProblem(error);
-      if (!isFinal(problem)) {
-        await this.store.release(lock);
-        throw error;
+      if (isFinal(problem)) {
+        // Recorded as the filter will render it, so the replay is the same bytes.
+        const rendered = renderProblem(problem, call.requestId);
+        await this.settle(lock, () =>
+          this.store.complete(lock, { ...rendered, code: problem.code }, ttlMs),
+        );
+      } else {
+        await this.settle(lock, () => this.store.release(lock));
       }
-      // Recorded as the filter will render it, so the replay is the same bytes.
-      const rendered = renderProblem(problem, call.requestId);
-      await this.store.complete(lock, { ...rendered, code: problem.code }, ttlMs);
       throw error;
     }
-    await this.store.complete(lock, response, ttlMs);
+    await this.settle(lock, () => this.store.complete(lock, response, ttlMs));
     return response;
+  }
+
+  /**
+   * Finishes a record without letting the store decide the answer: the send's outcome stands. If the
+   * store fails, the key is freed (best effort) rather than left locked; a retry is then sent again
+   * with the same upstream key, which Blooio recognises.
+   */
+  private async settle(lock: IdempotencyLock, finish: () => Promise<void>): Promise<void> {
+    try {
+      await finish();
+    } catch (error) {
+      this.logger.warn({ err: error }, 'idempotency store failed; the key is released');
+      await this.store.release(lock).catch(() => undefined);
+    }
   }
 }
 
