@@ -1,6 +1,7 @@
-import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Post, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { SANE_REQUEST_ID } from '../http/request-id';
 import { ApiProblemResponses } from '../problems/api-problem-responses.decorator';
 import { Authenticated } from '../tenants/authenticated.decorator';
 import { CurrentPrincipal } from '../tenants/current-principal.decorator';
@@ -29,7 +30,6 @@ export class MessagesController {
   constructor(private readonly messages: MessagesService) {}
 
   @Post()
-  @HttpCode(202)
   @Authenticated('messages:send')
   @ApiOperation({
     operationId: 'sendMessage',
@@ -44,7 +44,7 @@ export class MessagesController {
     required: false,
     description:
       'Your id for this request (1 to 128 of A-Z a-z 0-9 . _ : -); otherwise the gateway makes one',
-    schema: { type: 'string', maxLength: 128, pattern: '^[A-Za-z0-9._:-]{1,128}$' },
+    schema: { type: 'string', maxLength: 128, pattern: SANE_REQUEST_ID.source },
   })
   @ApiHeader({
     name: IDEMPOTENCY_KEY_HEADER,

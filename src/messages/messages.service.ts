@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { BlooioSender } from '../blooio/blooio.sender';
 import type { StoredResponse } from '../idempotency/idempotency-store.interface';
@@ -30,25 +31,27 @@ export class MessagesService {
    * answers the recorded answer without calling Blooio.
    */
   async send(dto: SendMessageDto, context: SendContext): Promise<StoredResponse> {
-    const message = prepareOutboundMessage(dto, context.principal.tenant);
-    const { idempotencyKey } = context;
+    const { tenant } = context.principal;
+    const message = prepareOutboundMessage(dto, tenant);
+    const { idempotencyKey, requestId } = context;
+    // Without a caller key nothing is recorded: a fresh upstream key covers this request's attempts.
+    if (idempotencyKey === undefined) return this.deliver(message, context, randomUUID());
     const fingerprint = fingerprintOf(message);
-    if (idempotencyKey === undefined) return this.deliver(message, fingerprint, context);
     return this.idempotency.run(
-      {
-        tenantId: context.principal.tenant.id,
-        key: idempotencyKey,
-        fingerprint,
-        requestId: context.requestId,
-      },
-      () => this.deliver(message, fingerprint, context),
+      { tenantId: tenant.id, key: idempotencyKey, fingerprint, requestId },
+      () =>
+        this.deliver(
+          message,
+          context,
+          upstreamIdempotencyKey(tenant.id, idempotencyKey, fingerprint),
+        ),
     );
   }
 
   private async deliver(
     message: OutboundMessage,
-    fingerprint: string,
     context: SendContext,
+    upstreamKey: string,
   ): Promise<StoredResponse> {
     const { tenant } = context.principal;
     const result = await this.sender.send({
@@ -56,7 +59,7 @@ export class MessagesService {
       apiKey: tenant.blooio.apiKey,
       chatId: message.chatId,
       body: message.body,
-      idempotencyKey: upstreamIdempotencyKey(tenant.id, context.idempotencyKey, fingerprint),
+      idempotencyKey: upstreamKey,
       fromNumber: message.sender,
       requestId: context.requestId,
     });

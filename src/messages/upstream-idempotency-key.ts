@@ -1,17 +1,16 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 
 /**
- * The Idempotency-Key sent to Blooio. Derived from (tenant, caller key, request fingerprint):
- * tenants sharing a Blooio account never collide, and once the gateway's own record is gone (expiry,
- * eviction, restart) an old key reused for a *different* message is a new send at Blooio rather than
- * Blooio's replay of the old message. Without a caller key: a fresh UUID for this one request.
+ * The Idempotency-Key sent to Blooio for a caller's key. Derived from (tenant, caller key, request
+ * fingerprint): tenants sharing a Blooio account never collide, and once the gateway's own record is
+ * gone (expiry, eviction, restart) an old key reused for a *different* message is a new send at
+ * Blooio rather than Blooio's replay of the old message.
  */
 export function upstreamIdempotencyKey(
   tenantId: string,
-  callerKey: string | undefined,
+  callerKey: string,
   fingerprint: string,
 ): string {
-  if (callerKey === undefined) return randomUUID();
   return createHash('sha256')
     .update(`bgw:v2\0${tenantId}\0${callerKey}\0${fingerprint}`, 'utf8')
     .digest('hex');
