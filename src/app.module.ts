@@ -4,8 +4,12 @@ import { appConfig } from './config/app.config';
 import { blooioConfig } from './config/blooio.config';
 import { idempotencyConfig } from './config/idempotency.config';
 import { rateLimitConfig } from './config/rate-limit.config';
+import { redisConfig } from './config/redis.config';
 import { HealthModule } from './health/health.module';
+import { LifecycleModule } from './lifecycle/lifecycle.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { MessagesModule } from './messages/messages.module';
+import { RedisModule } from './redis/redis.module';
 import { SandboxModule } from './sandbox/sandbox.module';
 import { TenantsModule } from './tenants/tenants.module';
 
@@ -13,8 +17,11 @@ import { TenantsModule } from './tenants/tenants.module';
   imports: [
     ConfigModule.forRoot({
       ignoreEnvFile: true,
-      load: [appConfig, blooioConfig, idempotencyConfig, rateLimitConfig],
+      load: [appConfig, blooioConfig, idempotencyConfig, rateLimitConfig, redisConfig],
     }),
+    LifecycleModule,
+    MetricsModule,
+    RedisModule,
     SandboxModule,
     TenantsModule,
     MessagesModule,

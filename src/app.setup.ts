@@ -10,6 +10,10 @@ import { requestIdFor } from './http/request-id';
 import { appConfig, type AppConfig } from './config/app.config';
 import { createOpenApiDocument } from './openapi/openapi.document';
 import type { FieldError } from './problems/problem-details';
+import { registerDrainingConnectionClose } from './lifecycle/draining.hook';
+import { ShutdownState } from './lifecycle/shutdown-state';
+import { GatewayMetrics } from './metrics/gateway.metrics';
+import { registerHttpMetrics } from './metrics/http-metrics.hook';
 import { ProblemDetailsFilter } from './problems/problem-details.filter';
 import { ProblemException } from './problems/problem.exception';
 import { ApiKeyGuard } from './tenants/api-key.guard';
@@ -37,7 +41,9 @@ export function createFastifyAdapter(options: AdapterOptions): FastifyAdapter {
     logController: new RequestLogController(),
     genReqId: requestIdFor,
     requestIdHeader: false,
-    return503OnClosing: true,
+    // While shutting down, a request that still arrives on an open connection is served, not
+    // refused with Fastify's own (non-problem) 503: readiness already steers traffic away.
+    return503OnClosing: false,
     routerOptions: { ignoreTrailingSlash: true },
     frameworkErrors: answerFrameworkError,
     clientErrorHandler: answerClientError,
@@ -59,6 +65,8 @@ export async function setupApp(app: NestFastifyApplication): Promise<void> {
     done();
   });
   registerMethodNotAllowed(fastify);
+  registerDrainingConnectionClose(fastify, app.get(ShutdownState));
+  registerHttpMetrics(fastify, app.get(GatewayMetrics));
   // Authenticate /v1 calls before their body is read: no key, no parsing (401 before 400/413/415).
   const apiKeys = app.get(ApiKeyGuard);
   fastify.addHook('onRequest', (request, _reply, done) => {

@@ -1,10 +1,10 @@
 import { NestFactory } from '@nestjs/core';
-import type { Logger } from 'pino';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
 import { createFastifyAdapter, DOCS_PATH, NEST_APPLICATION_OPTIONS, setupApp } from './app.setup';
 import { loadAppConfig } from './config/app.config';
 import { ConfigError } from './config/env';
+import { closeGracefully, type ShutdownOptions } from './lifecycle/graceful-shutdown';
 import { createLogger } from './logging/logger';
 import { PinoNestLogger } from './logging/pino-nest.logger';
 import { SandboxService } from './sandbox/sandbox.service';
@@ -18,25 +18,27 @@ async function bootstrap(): Promise<void> {
     { ...NEST_APPLICATION_OPTIONS, logger: new PinoNestLogger(logger) },
   );
   await setupApp(app);
-  if (process.env.REDIS_URL) {
-    logger.warn(
-      'REDIS_URL is set, but this release keeps rate limits and idempotency records in memory',
-    );
-  }
-  closeOnSignals(app, logger);
+  closeOnSignals(app, { logger, delayMs: config.shutdownDelayMs, graceMs: config.shutdownGraceMs });
   await app.listen({ port: config.port, host: config.host });
 
   const sandbox = app.get(SandboxService);
   if (sandbox.enabled) printSandboxBanner(await app.getUrl(), sandbox, config.docsEnabled);
 }
 
-/** SIGTERM/SIGINT: stop accepting, finish what is in flight, close sockets, exit 0. */
-function closeOnSignals(app: NestFastifyApplication, logger: Logger): void {
+/** SIGTERM/SIGINT: readiness 503, stop accepting, finish what is in flight, close, exit 0. */
+function closeOnSignals(app: NestFastifyApplication, options: ShutdownOptions): void {
+  const { logger } = options;
   const close = (signal: NodeJS.Signals) => {
-    logger.info({ signal }, 'shutting down');
-    app.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
+    logger.info({ signal, delayMs: options.delayMs, graceMs: options.graceMs }, 'shutting down');
+    closeGracefully(app, options).then(
+      (clean) => {
+        logger.info({ clean }, 'shut down');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
     );
   };
   process.once('SIGTERM', close);

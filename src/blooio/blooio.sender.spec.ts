@@ -7,6 +7,7 @@ import {
   BlooioNetworkError,
   BlooioTimeoutError,
 } from './blooio.errors';
+import { GatewayMetrics } from '../metrics/gateway.metrics';
 import { BlooioSender, type BlooioSendRequest } from './blooio.sender';
 
 type Step = BlooioSendResult | Error | 'hang';
@@ -63,13 +64,30 @@ describe('BlooioSender', () => {
       new BlooioNetworkError('ECONNRESET'),
       accepted,
     ]);
-    const report = await new BlooioSender(client, config()).send(request());
+    const report = await new BlooioSender(client, config(), new GatewayMetrics()).send(request());
     expect(report).toMatchObject({ status: 202, attempts: 3 });
     expect(commands.map((c) => c.idempotencyKey)).toEqual([
       'upstream-key-1',
       'upstream-key-1',
       'upstream-key-1',
     ]);
+  });
+
+  it('traces attempts and statuses, and measures every call and retry by tenant', async () => {
+    const { client } = scriptedClient([new BlooioHttpError(502, {}), accepted]);
+    const metrics = new GatewayMetrics();
+    const trace = { attempts: 0 };
+    await new BlooioSender(client, config(), metrics).send({ ...request('globex'), trace });
+    expect(trace).toEqual({ attempts: 2, status: 202 });
+    const text = await metrics.render();
+    expect(text).toMatch(
+      /bgw_upstream_request_duration_seconds_count\{tenant="globex",outcome="server_error"\} 1\n/,
+    );
+    expect(text).toMatch(
+      /bgw_upstream_request_duration_seconds_count\{tenant="globex",outcome="accepted"\} 1\n/,
+    );
+    expect(text).toContain('bgw_upstream_retries_total{tenant="globex"} 1\n');
+    expect(text).toContain('bgw_upstream_circuit_state{tenant="globex"} 0\n');
   });
 
   it('stops after BLOOIO_MAX_RETRIES and answers with the last error', async () => {
@@ -79,26 +97,30 @@ describe('BlooioSender', () => {
       new BlooioHttpError(502, {}),
       last,
     ]);
-    await expect(new BlooioSender(client, config()).send(request())).rejects.toBe(last);
+    await expect(
+      new BlooioSender(client, config(), new GatewayMetrics()).send(request()),
+    ).rejects.toBe(last);
     expect(commands).toHaveLength(3);
   });
 
   it.each([400, 401, 402, 403, 404, 409, 503])('never retries a %i', async (status) => {
     const { client, commands } = scriptedClient([new BlooioHttpError(status, {})]);
-    await expect(new BlooioSender(client, config()).send(request())).rejects.toBeInstanceOf(
-      BlooioHttpError,
-    );
+    await expect(
+      new BlooioSender(client, config(), new GatewayMetrics()).send(request()),
+    ).rejects.toBeInstanceOf(BlooioHttpError);
     expect(commands).toHaveLength(1);
   });
 
   it('never retries a coded 429, and retries a plain one', async () => {
     const coded = scriptedClient([new BlooioHttpError(429, { code: 'outbound_limit_reached' })]);
-    await expect(new BlooioSender(coded.client, config()).send(request())).rejects.toBeInstanceOf(
-      BlooioHttpError,
-    );
+    await expect(
+      new BlooioSender(coded.client, config(), new GatewayMetrics()).send(request()),
+    ).rejects.toBeInstanceOf(BlooioHttpError);
     expect(coded.commands).toHaveLength(1);
     const plain = scriptedClient([new BlooioHttpError(429, {}), accepted]);
-    await expect(new BlooioSender(plain.client, config()).send(request())).resolves.toMatchObject({
+    await expect(
+      new BlooioSender(plain.client, config(), new GatewayMetrics()).send(request()),
+    ).resolves.toMatchObject({
       attempts: 2,
     });
   });
@@ -107,7 +129,11 @@ describe('BlooioSender', () => {
     const { client, commands } = scriptedClient(['hang', 'hang', 'hang', 'hang']);
     const started = Date.now();
     await expect(
-      new BlooioSender(client, config({ timeoutMs: 500, attemptTimeoutMs: 200 })).send(request()),
+      new BlooioSender(
+        client,
+        config({ timeoutMs: 500, attemptTimeoutMs: 200 }),
+        new GatewayMetrics(),
+      ).send(request()),
     ).rejects.toBeInstanceOf(BlooioTimeoutError);
     const elapsed = Date.now() - started;
     expect(elapsed).toBeGreaterThanOrEqual(390);
@@ -120,7 +146,9 @@ describe('BlooioSender', () => {
     const limited = new BlooioHttpError(429, {}, '5');
     const { client, commands } = scriptedClient([limited]);
     const started = Date.now();
-    await expect(new BlooioSender(client, config()).send(request())).rejects.toBe(limited);
+    await expect(
+      new BlooioSender(client, config(), new GatewayMetrics()).send(request()),
+    ).rejects.toBe(limited);
     expect(Date.now() - started).toBeLessThan(200);
     expect(commands).toHaveLength(1);
   });
@@ -128,7 +156,7 @@ describe('BlooioSender', () => {
   it("opens one tenant's circuit after consecutive failed sends, refusing fast while others send", async () => {
     const failures = Array.from({ length: 9 }, () => new BlooioHttpError(500, {}));
     const { client, commands } = scriptedClient(failures);
-    const sender = new BlooioSender(client, config());
+    const sender = new BlooioSender(client, config(), new GatewayMetrics());
     // Each send is 3 attempts; the breaker counts sends, so it opens after the third send, not the first.
     for (let i = 0; i < 3; i += 1) {
       await expect(sender.send(request())).rejects.toBeInstanceOf(BlooioHttpError);
@@ -147,7 +175,11 @@ describe('BlooioSender', () => {
       new BlooioHttpError(500, {}),
       new BlooioHttpError(500, {}),
     ]);
-    const sender = new BlooioSender(client, config({ maxRetries: 0, breakerCooldownMs: 50 }));
+    const sender = new BlooioSender(
+      client,
+      config({ maxRetries: 0, breakerCooldownMs: 50 }),
+      new GatewayMetrics(),
+    );
     for (let i = 0; i < 3; i += 1)
       await expect(sender.send(request())).rejects.toBeInstanceOf(BlooioHttpError);
     await expect(sender.send(request())).rejects.toBeInstanceOf(BlooioCircuitOpenError);
@@ -159,7 +191,7 @@ describe('BlooioSender', () => {
   it('does not count refusals (4xx) towards opening the circuit', async () => {
     const refusals = Array.from({ length: 5 }, () => new BlooioHttpError(403, {}));
     const { client } = scriptedClient(refusals);
-    const sender = new BlooioSender(client, config({ maxRetries: 0 }));
+    const sender = new BlooioSender(client, config({ maxRetries: 0 }), new GatewayMetrics());
     for (let i = 0; i < 5; i += 1)
       await expect(sender.send(request())).rejects.toBeInstanceOf(BlooioHttpError);
     await expect(sender.send(request())).resolves.toMatchObject({ status: 202 });

@@ -2,11 +2,24 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import { blooioConfig, type BlooioConfig } from '../config/blooio.config';
 import { BlooioClient, type BlooioSendCommand, type BlooioSendResult } from './blooio.client';
-import { BlooioCircuitOpenError, BlooioError, BlooioTimeoutError } from './blooio.errors';
-import { CircuitBreaker } from './circuit-breaker';
+import { GatewayMetrics } from '../metrics/gateway.metrics';
+import {
+  BlooioCircuitOpenError,
+  BlooioError,
+  BlooioHttpError,
+  BlooioTimeoutError,
+  BlooioUnreadableResponseError,
+} from './blooio.errors';
+import { CircuitBreaker, type CircuitState } from './circuit-breaker';
 import { backoffDelayMs, isRetryable, isUpstreamFailure, retryAfterMs } from './retry-policy';
+import { outcomeOf } from './upstream-outcome';
+import type { UpstreamTrace } from './upstream-trace';
 
-export type BlooioSendRequest = Omit<BlooioSendCommand, 'signal'> & { tenantId: string };
+export type BlooioSendRequest = Omit<BlooioSendCommand, 'signal'> & {
+  tenantId: string;
+  /** Filled in as the send goes: attempts made, Blooio's last status (for the request log). */
+  trace?: UpstreamTrace;
+};
 
 /**
  * The deadline fires this much before BLOOIO_TIMEOUT_MS, so that the 504 itself (written after it)
@@ -30,12 +43,18 @@ export class BlooioSender {
   constructor(
     private readonly client: BlooioClient,
     @Inject(blooioConfig.KEY) private readonly config: BlooioConfig,
-  ) {}
+    private readonly metrics: GatewayMetrics,
+  ) {
+    metrics.observeCircuits(() => this.circuitStates());
+  }
 
   async send(request: BlooioSendRequest): Promise<BlooioSendReport> {
     const breaker = this.breakerFor(request.tenantId);
     const ticket = breaker.tryAcquire();
-    if (ticket === undefined) throw new BlooioCircuitOpenError(breaker.retryInMs);
+    if (ticket === undefined) {
+      this.metrics.circuitRejections.inc({ tenant: request.tenantId });
+      throw new BlooioCircuitOpenError(breaker.retryInMs);
+    }
     try {
       const report = await this.sendWithRetries(request);
       breaker.recordSuccess(ticket);
@@ -61,8 +80,12 @@ export class BlooioSender {
     return breaker;
   }
 
+  private *circuitStates(): Iterable<[string, CircuitState]> {
+    for (const [tenant, breaker] of this.breakers) yield [tenant, breaker.state];
+  }
+
   private async sendWithRetries(request: BlooioSendRequest): Promise<BlooioSendReport> {
-    const { tenantId: _tenantId, ...command } = request;
+    const { tenantId: tenant, trace = { attempts: 0 }, ...command } = request;
     const budgetMs = Math.max(1, this.config.timeoutMs - ANSWER_MARGIN_MS);
     const deadline = AbortSignal.timeout(budgetMs);
     const deadlineAt = Date.now() + budgetMs;
@@ -70,10 +93,18 @@ export class BlooioSender {
     for (let attempt = 0; ; attempt += 1) {
       const attemptTimeout = Math.min(this.config.attemptTimeoutMs, deadlineAt - Date.now());
       const signal = AbortSignal.any([deadline, AbortSignal.timeout(Math.max(1, attemptTimeout))]);
+      const startedAt = performance.now();
+      trace.attempts = attempt + 1;
       try {
         const result = await this.client.sendMessage({ ...command, signal });
+        trace.status = result.status;
+        this.metrics.observeUpstream(tenant, 'accepted', elapsedSeconds(startedAt));
         return { ...result, attempts: attempt + 1 };
       } catch (error) {
+        if (error instanceof BlooioHttpError || error instanceof BlooioUnreadableResponseError) {
+          trace.status = error.status;
+        }
+        this.metrics.observeUpstream(tenant, outcomeOf(error), elapsedSeconds(startedAt));
         if (deadline.aborted) throw new BlooioTimeoutError();
         if (
           !(error instanceof BlooioError) ||
@@ -86,8 +117,11 @@ export class BlooioSender {
           backoffDelayMs(attempt, this.config.retryBaseDelayMs, this.config.retryMaxDelayMs);
         // A wait that would end past the deadline cannot help: answer with what Blooio said.
         if (Date.now() + delay >= deadlineAt) throw error;
+        this.metrics.upstreamRetries.inc({ tenant });
         await sleep(delay);
       }
     }
   }
 }
+
+const elapsedSeconds = (since: number) => (performance.now() - since) / 1_000;

@@ -18,6 +18,10 @@ export interface AppConfig {
   bodyLimitBytes: number;
   logLevel: LogLevel;
   docsEnabled: boolean;
+  /** After SIGTERM, how long in-flight requests may take before their connections are cut. */
+  shutdownGraceMs: number;
+  /** After SIGTERM, how long to keep serving (readiness already 503) before closing the listener. */
+  shutdownDelayMs: number;
 }
 
 export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -38,6 +42,8 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     bodyLimitBytes: read.int('BODY_LIMIT_BYTES', 262_144, 1_024, 10_485_760),
     logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
     docsEnabled: read.bool('DOCS_ENABLED') ?? true,
+    shutdownGraceMs: read.int('SHUTDOWN_GRACE_MS', 10_000, 0, 3_600_000),
+    shutdownDelayMs: read.int('SHUTDOWN_DELAY_MS', 0, 0, 600_000),
   });
 }
 

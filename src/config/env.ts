@@ -1,3 +1,5 @@
+import { Secret } from '../common/secret';
+
 /** A setting that cannot be used; the message names the variable or file path at fault. */
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -60,6 +62,34 @@ export class EnvReader {
       this.problems.push(`${name}: must be a ${protocols.join(' or ')} URL`);
     }
     return raw.replace(/\/+$/, '');
+  }
+
+  /**
+   * A URL that may carry credentials (a Redis password): kept as a Secret, and never repeated in a
+   * problem message.
+   */
+  optionalSecretUrl(name: string, protocols: readonly string[]): Secret | undefined {
+    const raw = this.optionalString(name);
+    if (raw === undefined) return undefined;
+    let protocol: string | undefined;
+    try {
+      protocol = new URL(raw).protocol;
+    } catch {
+      // reported below
+    }
+    if (!protocol || !protocols.includes(protocol)) {
+      this.problems.push(`${name}: must be a ${protocols.join(' or ')} URL`);
+    }
+    return new Secret(raw);
+  }
+
+  matching(name: string, fallback: string, pattern: RegExp, described: string): string {
+    const raw = this.string(name, fallback);
+    if (!pattern.test(raw)) {
+      this.problems.push(`${name}: must be ${described} (got "${raw}")`);
+      return fallback;
+    }
+    return raw;
   }
 
   oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {

@@ -3,6 +3,8 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
 import { ApiProblemResponses } from '../problems/api-problem-responses.decorator';
 import { ProblemException } from '../problems/problem.exception';
+import { RedisHealthIndicator } from './redis.health';
+import { ShutdownHealthIndicator } from './shutdown.health';
 import { TenantsHealthIndicator } from './tenants.health';
 
 /** Probes for orchestrators: no auth, no rate limit. */
@@ -12,6 +14,8 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly tenants: TenantsHealthIndicator,
+    private readonly redis: RedisHealthIndicator,
+    private readonly shutdown: ShutdownHealthIndicator,
   ) {}
 
   @Get('live')
@@ -27,12 +31,18 @@ export class HealthController {
   @ApiOperation({
     operationId: 'readiness',
     summary: 'Readiness: 200 when the gateway can serve traffic',
+    description:
+      '503 while Redis (when configured) does not answer, and from the moment shutdown begins.',
   })
   @ApiOkResponse({ description: 'Configuration loaded and dependencies answering' })
   @ApiProblemResponses({ 503: ['not_ready'] })
   async ready(): Promise<HealthCheckResult> {
     try {
-      return await this.health.check([() => this.tenants.check()]);
+      return await this.health.check([
+        () => this.shutdown.check(),
+        () => this.tenants.check(),
+        () => this.redis.check(),
+      ]);
     } catch (error) {
       if (!(error instanceof ServiceUnavailableException)) throw error;
       throw new ProblemException('not_ready', {

@@ -4,6 +4,7 @@ import type { Socket } from 'node:net';
 import { HttpException } from '@nestjs/common';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { resolveProblem } from '../problems/problem.mapper';
+import '../problems/problem-details.filter';
 import { renderProblem } from '../problems/problem.renderer';
 
 /**
@@ -16,6 +17,7 @@ export function answerFrameworkError(
   reply: FastifyReply,
 ): void {
   const problem = resolveProblem(new HttpException(error.message, error.statusCode ?? 400));
+  request.problem = { code: problem.code };
   const rendered = renderProblem(problem, String(request.id));
   void reply
     .status(rendered.status)

@@ -1,13 +1,15 @@
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
+import '../blooio/upstream-trace';
 import '../tenants/principal.request';
 
-const QUIET_ROUTES = /^\/(health|docs)(\/|$)/;
+const QUIET_ROUTES = /^\/(health|docs|metrics)(\/|$)/;
 
 /**
  * Fastify's request log, reduced to one JSON line per request written when it completes, with
- * what an operator needs: tenant, key id, route, status, problem code, upstream status, latency.
- * Never headers or bodies (they hold keys and message text). 5xx log at warn, probes and docs at
- * debug.
+ * what an operator needs: tenant, key id, route, status, problem code, Blooio's status and the
+ * attempts made, latency.
+ * Never headers or bodies (they hold keys and message text). 5xx log at warn; probes, docs and
+ * metrics scrapes at debug.
  */
 export class RequestLogController extends LogController {
   constructor() {
@@ -40,7 +42,8 @@ export class RequestLogController extends LogController {
         tenant: request.principal?.tenant.id,
         keyId: request.principal?.keyId,
         code: request.problem?.code,
-        upstreamStatus: request.problem?.upstreamStatus,
+        upstreamStatus: request.upstream?.status ?? request.problem?.upstreamStatus,
+        attempts: request.upstream?.attempts,
         ...(reply.getHeader('idempotent-replayed') === 'true' && { replayed: true }),
         latencyMs: Math.round(reply.elapsedTime * 100) / 100,
         ...(error && { err: { type: error.name, message: error.message } }),

@@ -1,6 +1,7 @@
 import { Body, Controller, Post, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import '../blooio/upstream-trace';
 import { SANE_REQUEST_ID } from '../http/request-id';
 import { ApiProblemResponses } from '../problems/api-problem-responses.decorator';
 import { Authenticated } from '../tenants/authenticated.decorator';
@@ -77,7 +78,7 @@ export class MessagesController {
     422: ['idempotency_key_reused', 'message_failed', 'upstream_rejected'],
     429: ['rate_limited', 'upstream_rate_limited'],
     502: ['upstream_auth_failed', 'upstream_error'],
-    503: ['upstream_unavailable'],
+    503: ['upstream_unavailable', 'store_unavailable'],
     504: ['upstream_timeout'],
   })
   async send(
@@ -88,10 +89,12 @@ export class MessagesController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     // The service returns the answer as bytes: a replay must be exactly the first answer.
+    request.upstream = { attempts: 0 };
     const response = await this.messages.send(dto, {
       principal,
       idempotencyKey,
       requestId: String(request.id),
+      trace: request.upstream,
     });
     if (response.code) request.problem = { code: response.code };
     await reply.status(response.status).headers(response.headers).send(response.body);

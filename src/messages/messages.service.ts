@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { BlooioSender } from '../blooio/blooio.sender';
+import type { UpstreamTrace } from '../blooio/upstream-trace';
 import type { StoredResponse } from '../idempotency/idempotency-store.interface';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import { ProblemException } from '../problems/problem.exception';
@@ -15,6 +16,8 @@ export interface SendContext {
   /** The caller's Idempotency-Key, already validated. */
   idempotencyKey?: string;
   requestId: string;
+  /** Filled in with the attempts made and Blooio's status, for the request log. */
+  trace?: UpstreamTrace;
 }
 
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
@@ -62,6 +65,7 @@ export class MessagesService {
       idempotencyKey: upstreamKey,
       fromNumber: message.sender,
       requestId: context.requestId,
+      trace: context.trace,
     });
 
     if (result.body.status === 'failed') {

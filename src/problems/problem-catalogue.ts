@@ -21,6 +21,7 @@ export const PROBLEM_CATALOGUE = {
   upstream_error: { status: 502, title: 'Blooio error' },
   upstream_unavailable: { status: 503, title: 'Blooio unavailable' },
   upstream_timeout: { status: 504, title: 'Blooio did not answer in time' },
+  store_unavailable: { status: 503, title: 'Shared store unavailable' },
   not_ready: { status: 503, title: 'Not ready' },
   internal_error: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;

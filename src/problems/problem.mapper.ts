@@ -7,6 +7,7 @@ import {
   BlooioTimeoutError,
   BlooioUnreadableResponseError,
 } from '../blooio/blooio.errors';
+import { StoreUnavailableError } from '../redis/store-unavailable.error';
 import { PROBLEM_CATALOGUE, type ProblemCode } from './problem-catalogue';
 import type { FieldError, UpstreamSummary } from './problem-details';
 import { ProblemException } from './problem.exception';
@@ -53,6 +54,15 @@ export function resolveProblem(exception: unknown): ResolvedProblem {
     };
   }
   if (exception instanceof BlooioError) return fromBlooio(exception);
+  if (exception instanceof StoreUnavailableError) {
+    return {
+      ...problem(
+        'store_unavailable',
+        'The gateway cannot reach its shared store; nothing was sent',
+      ),
+      headers: { 'retry-after': '1' },
+    };
+  }
   // Nest hands Fastify's own errors (body parsing, size, media type) over as HttpExceptions.
   if (exception instanceof HttpException) return fromHttpException(exception);
   return {

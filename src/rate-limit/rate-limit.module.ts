@@ -3,6 +3,8 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
 import type { RateLimit } from '../tenants/tenant';
 import '../tenants/principal.request';
+import { RedisConnection } from '../redis/redis.connection';
+import { RedisThrottlerStorage } from './redis-throttler.storage';
 import { TenantThrottlerGuard } from './tenant-throttler.guard';
 
 /** The tenant's own limit, read per request (tenants may differ). */
@@ -16,13 +18,18 @@ const tenantLimit =
 
 @Module({
   imports: [
-    ThrottlerModule.forRoot({
-      // Headers other than Retry-After are left out: named throttlers would suffix them oddly.
-      setHeaders: false,
-      throttlers: [
-        { name: 'second', ttl: 1_000, limit: tenantLimit('perSecond') },
-        { name: 'minute', ttl: 60_000, limit: tenantLimit('perMinute') },
-      ],
+    ThrottlerModule.forRootAsync({
+      inject: [RedisConnection],
+      useFactory: (redis: RedisConnection) => ({
+        // Headers other than Retry-After are left out: named throttlers would suffix them oddly.
+        setHeaders: false,
+        throttlers: [
+          { name: 'second', ttl: 1_000, limit: tenantLimit('perSecond') },
+          { name: 'minute', ttl: 60_000, limit: tenantLimit('perMinute') },
+        ],
+        // Shared by every replica when Redis is configured; Throttler's in-memory store otherwise.
+        storage: redis.client && new RedisThrottlerStorage(redis.client),
+      }),
     }),
   ],
   providers: [TenantThrottlerGuard],

@@ -1,0 +1,137 @@
+import { Injectable } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { CircuitState } from '../blooio/circuit-breaker';
+import type { UpstreamOutcome } from '../blooio/upstream-outcome';
+
+const CIRCUIT_STATE_VALUE: Record<CircuitState, number> = { closed: 0, 'half-open': 1, open: 2 };
+
+/** Blooio answers in hundreds of milliseconds (a device is behind it); the gateway in a few. */
+const UPSTREAM_BUCKETS = [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/**
+ * Every Prometheus metric of the gateway, on a registry of its own (so that two gateways in one
+ * process, as in the tests, never share counters). Tenant labels are tenant ids from the tenant
+ * file, a bounded set; never keys. Route labels are route patterns, never raw URLs.
+ */
+@Injectable()
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  private circuitStates: () => Iterable<[string, CircuitState]> = () => [];
+  private storeConnected?: () => boolean;
+
+  readonly httpRequests = new Counter({
+    name: 'bgw_http_requests_total',
+    help: 'HTTP requests answered, by route pattern, status and tenant ("none" before auth)',
+    labelNames: ['method', 'route', 'status', 'tenant'] as const,
+    registers: [this.registry],
+  });
+
+  readonly httpDuration = new Histogram({
+    name: 'bgw_http_request_duration_seconds',
+    help: 'Time from request to answer, by route pattern',
+    labelNames: ['method', 'route'] as const,
+    buckets: HTTP_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly problems = new Counter({
+    name: 'bgw_http_problems_total',
+    help: 'Error answers by problem code and tenant',
+    labelNames: ['code', 'tenant'] as const,
+    registers: [this.registry],
+  });
+
+  readonly rateLimitRejections = new Counter({
+    name: 'bgw_rate_limit_rejections_total',
+    help: "Requests refused by a tenant's own rate limit (429 rate_limited)",
+    labelNames: ['tenant'] as const,
+    registers: [this.registry],
+  });
+
+  readonly idempotencyReplays = new Counter({
+    name: 'bgw_idempotency_replays_total',
+    help: 'Requests answered from an idempotency record, without calling Blooio',
+    labelNames: ['tenant'] as const,
+    registers: [this.registry],
+  });
+
+  readonly idempotencyConflicts = new Counter({
+    name: 'bgw_idempotency_conflicts_total',
+    help: 'Idempotency-Key conflicts: in_use (409, first still running) or reused (422)',
+    labelNames: ['tenant', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly upstreamDuration = new Histogram({
+    name: 'bgw_upstream_request_duration_seconds',
+    help: 'One HTTP call to Blooio, by tenant and outcome',
+    labelNames: ['tenant', 'outcome'] as const,
+    buckets: UPSTREAM_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly upstreamRetries = new Counter({
+    name: 'bgw_upstream_retries_total',
+    help: 'Calls to Blooio repeated after a retryable failure',
+    labelNames: ['tenant'] as const,
+    registers: [this.registry],
+  });
+
+  readonly circuitRejections = new Counter({
+    name: 'bgw_upstream_circuit_rejections_total',
+    help: "Sends refused at once because the tenant's circuit to Blooio was open",
+    labelNames: ['tenant'] as const,
+    registers: [this.registry],
+  });
+
+  readonly circuitState = new Gauge({
+    name: 'bgw_upstream_circuit_state',
+    help: 'Circuit breaker to Blooio per tenant: 0 closed, 1 half-open, 2 open',
+    labelNames: ['tenant'] as const,
+    registers: [this.registry],
+    collect: () => {
+      this.circuitState.reset();
+      for (const [tenant, state] of this.circuitStates()) {
+        this.circuitState.set({ tenant }, CIRCUIT_STATE_VALUE[state]);
+      }
+    },
+  });
+
+  readonly redisConnected = new Gauge({
+    name: 'bgw_redis_connected',
+    help: '1 while the Redis connection is ready; absent when REDIS_URL is not set',
+    registers: [this.registry],
+    collect: () => {
+      this.redisConnected.reset();
+      if (this.storeConnected) this.redisConnected.set(this.storeConnected() ? 1 : 0);
+    },
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** One HTTP call to Blooio, as long as it took. */
+  observeUpstream(tenant: string, outcome: UpstreamOutcome, seconds: number): void {
+    this.upstreamDuration.observe({ tenant, outcome }, seconds);
+  }
+
+  /** The breakers live in the sender; the gauge reads their states when scraped. */
+  observeCircuits(states: () => Iterable<[string, CircuitState]>): void {
+    this.circuitStates = states;
+  }
+
+  observeRedis(connected: () => boolean): void {
+    this.storeConnected = connected;
+  }
+
+  /** Prometheus text exposition format. */
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
