@@ -18,6 +18,7 @@ const transform = {
 const transformIgnorePatterns = ['/node_modules/(?!content-disposition/)'];
 
 module.exports = {
+  globalSetup: '<rootDir>/test/jest/redis.global-setup.js',
   projects: [
     {
       displayName: 'unit',

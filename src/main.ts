@@ -33,11 +33,11 @@ function closeOnSignals(app: NestFastifyApplication, options: ShutdownOptions): 
     closeGracefully(app, options).then(
       (clean) => {
         logger.info({ clean }, 'shut down');
-        process.exit(0);
+        logger.flush(() => process.exit(0));
       },
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
+        logger.flush(() => process.exit(1));
       },
     );
   };

@@ -74,6 +74,113 @@ describe('logs (e2e)', () => {
       [502, 'upstream_auth_failed'],
       [403, 'upstream_rejected'],
     ]);
-    expect(requests[5]).toMatchObject({ tenant: 'initech', upstreamStatus: 401 });
+    expect(requests[0]).toMatchObject({ attempts: 1, upstreamStatus: 202 });
+    // Refused before the send began (auth, scope, recipients): no call to Blooio, nothing to report.
+    const refused = requests.slice(2, 5).map((r) => [r.attempts ?? null, r.upstreamStatus ?? null]);
+    expect(refused).toEqual([
+      [null, null],
+      [null, null],
+      [null, null],
+    ]);
+    expect(requests[5]).toMatchObject({ tenant: 'initech', upstreamStatus: 401, attempts: 1 });
+    expect(requests[6]).toMatchObject({ upstreamStatus: 403, attempts: 1 });
+  });
+});
+
+describe('logs: the upstream side of a request (e2e)', () => {
+  let gateway: Awaited<ReturnType<typeof startGatewayWithSimulator>>;
+  const distinctiveText = 'zebra-quartz-7731 meet me behind the old mill';
+  const body = { recipients: ['+15551234567'], text: distinctiveText };
+  const fault500 = {
+    status: 500,
+    body: { error: 'ApiError', message: 'Internal error', status: 500 },
+  };
+  const send = (requestId: string, headers: Record<string, string> = {}) =>
+    gateway
+      .http()
+      .post('/v1/messages')
+      .set({ ...bearer(KEYS.acmeOrders), 'x-request-id': requestId, ...headers })
+      .send(body);
+  /** The one request line of this request id. */
+  const requestLine = (requestId: string) => {
+    const lines = gateway.logs
+      .records()
+      .filter((record) => record.msg === 'request' && record.requestId === requestId);
+    expect(lines).toHaveLength(1);
+    return lines[0];
+  };
+
+  beforeAll(async () => {
+    gateway = await startGatewayWithSimulator({
+      logLevel: 'debug',
+      env: { BLOOIO_RETRY_BASE_DELAY_MS: '10', BLOOIO_RETRY_MAX_DELAY_MS: '50' },
+    });
+    await send('up-ok').expect(202);
+    gateway.simulator.enqueueFault(fault500);
+    await send('up-retried').expect(202);
+    gateway.simulator.enqueueFault(fault500, fault500, fault500);
+    await send('up-exhausted').expect(502);
+    await send('up-first', { 'Idempotency-Key': 'logs-replay-key' }).expect(202);
+    const upstreamCalls = gateway.simulator.requests.length;
+    const replay = await send('up-replay', { 'Idempotency-Key': 'logs-replay-key' }).expect(200);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(gateway.simulator.requests).toHaveLength(upstreamCalls);
+    await gateway.http().get('/metrics').set('x-request-id', 'up-metrics').expect(200);
+  });
+  afterAll(() => gateway.close());
+
+  it('logs one attempt and Blooio 202 for a send accepted at once', () => {
+    expect(requestLine('up-ok')).toMatchObject({
+      level: 'info',
+      route: '/v1/messages',
+      status: 202,
+      tenant: 'acme',
+      attempts: 1,
+      upstreamStatus: 202,
+    });
+  });
+
+  it("logs two attempts and Blooio's last status (202) for a send retried after a 500", () => {
+    expect(requestLine('up-retried')).toMatchObject({
+      level: 'info',
+      status: 202,
+      attempts: 2,
+      upstreamStatus: 202,
+    });
+  });
+
+  it("logs every attempt and Blooio's last status (500) for a send that ran out of retries", () => {
+    expect(requestLine('up-exhausted')).toMatchObject({
+      level: 'warn',
+      status: 502,
+      code: 'upstream_error',
+      attempts: 3,
+      upstreamStatus: 500,
+    });
+  });
+
+  it('logs a replay as replayed, with no call to Blooio (no attempts, no upstreamStatus)', () => {
+    expect(requestLine('up-first')).not.toHaveProperty('replayed');
+    const replay = requestLine('up-replay');
+    expect(replay).toMatchObject({ level: 'info', status: 200, replayed: true });
+    expect(replay).not.toHaveProperty('attempts');
+    expect(replay).not.toHaveProperty('upstreamStatus');
+  });
+
+  it('logs a /metrics scrape at debug, not info', () => {
+    expect(requestLine('up-metrics')).toMatchObject({
+      level: 'debug',
+      route: '/metrics',
+      status: 200,
+    });
+    const scrapes = gateway.logs.records().filter((record) => record.route === '/metrics');
+    expect(scrapes.map((record) => record.level)).toEqual(['debug']);
+  });
+
+  it('never logs the message text, at info or any other level', () => {
+    const info = gateway.logs.lines.filter((line) => line.includes('"level":"info"'));
+    expect(info.length).toBeGreaterThanOrEqual(4);
+    for (const line of info) expect(line).not.toContain(distinctiveText);
+    expect(gateway.logs.text).not.toContain('zebra-quartz-7731');
   });
 });

@@ -22,13 +22,15 @@ export async function closeGracefully(
   app: INestApplication,
   options: ShutdownOptions,
 ): Promise<boolean> {
-  app.get(ShutdownState).begin();
+  const state = app.get(ShutdownState);
+  state.begin();
   if (options.delayMs > 0) await sleep(options.delayMs);
 
   let clean = true;
   const server = app.getHttpServer() as Server;
   const cut = setTimeout(() => {
     clean = false;
+    state.expireGrace();
     options.logger.warn(
       { graceMs: options.graceMs },
       'requests still running after the shutdown grace period; closing their connections',

@@ -43,7 +43,8 @@ export class RequestLogController extends LogController {
         keyId: request.principal?.keyId,
         code: request.problem?.code,
         upstreamStatus: request.upstream?.status ?? request.problem?.upstreamStatus,
-        attempts: request.upstream?.attempts,
+        // Only when Blooio was called: refusals and replays have no attempts to report.
+        attempts: request.upstream?.attempts || undefined,
         ...(reply.getHeader('idempotent-replayed') === 'true' && { replayed: true }),
         latencyMs: Math.round(reply.elapsedTime * 100) / 100,
         ...(error && { err: { type: error.name, message: error.message } }),

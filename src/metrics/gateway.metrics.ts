@@ -18,7 +18,6 @@ const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 export class GatewayMetrics {
   readonly registry = new Registry();
   private circuitStates: () => Iterable<[string, CircuitState]> = () => [];
-  private storeConnected?: () => boolean;
 
   readonly httpRequests = new Counter({
     name: 'bgw_http_requests_total',
@@ -98,16 +97,6 @@ export class GatewayMetrics {
     },
   });
 
-  readonly redisConnected = new Gauge({
-    name: 'bgw_redis_connected',
-    help: '1 while the Redis connection is ready; absent when REDIS_URL is not set',
-    registers: [this.registry],
-    collect: () => {
-      this.redisConnected.reset();
-      if (this.storeConnected) this.redisConnected.set(this.storeConnected() ? 1 : 0);
-    },
-  });
-
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }
@@ -122,8 +111,16 @@ export class GatewayMetrics {
     this.circuitStates = states;
   }
 
+  /** Only a gateway configured with Redis has this gauge: absent is not the same as down. */
   observeRedis(connected: () => boolean): void {
-    this.storeConnected = connected;
+    new Gauge({
+      name: 'bgw_redis_connected',
+      help: '1 while the Redis connection is ready (only when REDIS_URL is set)',
+      registers: [this.registry],
+      collect() {
+        this.set(connected() ? 1 : 0);
+      },
+    });
   }
 
   /** Prometheus text exposition format. */

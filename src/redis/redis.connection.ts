@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import {
   Inject,
   Injectable,
@@ -64,7 +63,12 @@ export class RedisConnection implements OnApplicationBootstrap, OnApplicationShu
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.client || this.ready) return;
-    const connected = once(this.client, 'ready').then(() => true);
+    // Resolved by the first 'ready' or 'error' (a refused connection need not hold boot up).
+    const client = this.client;
+    const connected = new Promise<boolean>((resolve) => {
+      client.once('ready', () => resolve(true));
+      client.once('error', () => resolve(false));
+    });
     const gaveUp = new Promise<boolean>((resolve) => {
       setTimeout(resolve, FIRST_CONNECT_WAIT_MS, false).unref();
     });

@@ -1,0 +1,288 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BlooioSimulator } from '../src/sandbox/blooio-simulator';
+import { hashApiKey } from '../src/tenants/api-key';
+import { bearer, startGateway, type TestGateway } from './support/gateway';
+import { expectProblem } from './support/problem';
+import { distFile, freePort, runNode } from './support/process';
+import {
+  deleteKeys,
+  describeWithRedis,
+  dumpKeys,
+  TEST_REDIS_URL,
+  uniqueKeyPrefix,
+} from './support/redis';
+import { TcpProxy } from './support/tcp-proxy';
+import { BLOOIO_KEYS, KEYS, TEST_TENANT_ENV, testTenantsDocument } from './support/tenants.fixture';
+
+jest.setTimeout(30_000);
+
+const message = (text = 'hello') => ({ recipients: ['+15551234567'], text });
+const ACME_PER_MINUTE = 6;
+
+describeWithRedis('replicas sharing one Redis (e2e)', () => {
+  let simulator: BlooioSimulator;
+  let prefix: string;
+  const gateways: TestGateway[] = [];
+
+  /** One more replica on the same Redis prefix and the same simulator. */
+  async function replica(
+    env: Record<string, string> = {},
+    tenants = testTenantsDocument({
+      acmeRateLimit: { perSecond: 1_000, perMinute: ACME_PER_MINUTE },
+    }),
+  ): Promise<TestGateway> {
+    const gateway = await startGateway({
+      tenants,
+      env: {
+        BLOOIO_BASE_URL: simulator.baseUrl,
+        REDIS_URL: TEST_REDIS_URL,
+        REDIS_KEY_PREFIX: prefix,
+        ...env,
+      },
+    });
+    gateways.push(gateway);
+    return gateway;
+  }
+
+  const send = (gateway: TestGateway, key: string = KEYS.acmeOrders, idempotencyKey?: string) =>
+    gateway
+      .http()
+      .post('/v1/messages')
+      .set({ ...bearer(key), ...(idempotencyKey && { 'idempotency-key': idempotencyKey }) })
+      .send(message());
+
+  beforeEach(async () => {
+    simulator = await BlooioSimulator.start({
+      apiKeys: [BLOOIO_KEYS.acme, BLOOIO_KEYS.globex],
+      statusTimeline: { sentAfterMs: 50, deliveredAfterMs: 100 },
+    });
+    prefix = uniqueKeyPrefix();
+  });
+
+  afterEach(async () => {
+    await Promise.all(gateways.splice(0).map((gateway) => gateway.close()));
+    await simulator.close();
+    await deleteKeys(prefix);
+  });
+
+  it('gives a tenant its limit once across replicas, not once per replica', async () => {
+    const [a, b] = [await replica(), await replica()];
+    const statuses: number[] = [];
+    for (let i = 0; i < 2 * ACME_PER_MINUTE; i += 1) {
+      const response = await send(i % 2 === 0 ? a : b);
+      statuses.push(response.status);
+      if (response.status === 429) expectProblem(response, 429, 'rate_limited');
+    }
+    expect(statuses.filter((status) => status === 202)).toHaveLength(ACME_PER_MINUTE);
+    expect(statuses.slice(ACME_PER_MINUTE)).toEqual(Array(ACME_PER_MINUTE).fill(429));
+    expect(simulator.requests).toHaveLength(ACME_PER_MINUTE);
+
+    // Another tenant's budget is its own.
+    expect((await send(a, KEYS.globex)).status).toBe(202);
+    expect((await send(b, KEYS.globex)).status).toBe(202);
+  });
+
+  it('answers a replay on another replica, byte for byte, without calling Blooio again', async () => {
+    const [a, b] = [await replica(), await replica()];
+    const first = await send(a, KEYS.acmeOrders, 'order-42');
+    expect(first.status).toBe(202);
+    const replay = await send(b, KEYS.acmeOrders, 'order-42');
+    expect(replay.status).toBe(200);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.text).toBe(first.text);
+    expect(simulator.requests).toHaveLength(1);
+  });
+
+  it('refuses a key still in flight on another replica (409) and a changed request (422)', async () => {
+    const [a, b] = [await replica(), await replica()];
+    simulator.enqueueFault({ delayMs: 600 });
+    // supertest sends on then(): start it now, await it later.
+    const slow = send(a, KEYS.acmeOrders, 'order-43').then((response) => response);
+    await waitFor(() => simulator.requests.length === 1);
+
+    const meanwhile = await send(b, KEYS.acmeOrders, 'order-43');
+    expectProblem(meanwhile, 409, 'idempotency_key_in_use');
+    expect(meanwhile.headers['retry-after']).toBe('1');
+    expect((await slow).status).toBe(202);
+
+    const changed = await b
+      .http()
+      .post('/v1/messages')
+      .set({ ...bearer(KEYS.acmeOrders), 'idempotency-key': 'order-43' })
+      .send(message('something else'));
+    expectProblem(changed, 422, 'idempotency_key_reused');
+    expect(simulator.requests).toHaveLength(1);
+  });
+
+  it('keeps tenants apart: the same Idempotency-Key is two messages for two tenants', async () => {
+    const [a, b] = [await replica(), await replica()];
+    expect((await send(a, KEYS.acmeOrders, 'shared-key')).status).toBe(202);
+    expect((await send(b, KEYS.globex, 'shared-key')).status).toBe(202);
+    expect(simulator.requests).toHaveLength(2);
+  });
+
+  it('writes only keys under REDIS_KEY_PREFIX, each with a TTL, holding no secret', async () => {
+    const a = await replica();
+    await send(a, KEYS.acmeOrders, 'order-44');
+    await send(a, KEYS.globex);
+
+    const dump = await dumpKeys(prefix);
+    const names = [...dump.keys()].map((key) => key.slice(prefix.length));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^idem:acme:[0-9a-f]{64}$/),
+        '{second:acme:second}:hits',
+        '{minute:globex:minute}:hits',
+      ]),
+    );
+    for (const name of names) {
+      expect(name).toMatch(
+        /^(idem:(acme|globex):[0-9a-f]{64}|\{(second|minute):(acme|globex):\w+\}:(hits|blocked))$/,
+      );
+    }
+    const stored = [...dump].flat().join('\n');
+    for (const secret of [...Object.values(KEYS), ...Object.values(BLOOIO_KEYS)]) {
+      expect(stored).not.toContain(secret);
+      expect(stored).not.toContain(hashApiKey(secret));
+    }
+    expect(stored).not.toMatch(/bearer/i);
+    // The record is a replayable answer: status, headers and body, as the caller saw it.
+    const record = JSON.parse(
+      dump.get(`${prefix}${names.find((n) => n.startsWith('idem:'))}`)!,
+    ) as {
+      response: string;
+    };
+    expect(JSON.parse(record.response)).toMatchObject({ status: 202, body: expect.any(String) });
+  });
+
+  it('frees the lock of a replica killed mid-request once its TTL ends', async () => {
+    const hanging = await BlooioSimulator.start({ latencyMs: 10_000 });
+    const port = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'bgw-redis-'));
+    const tenantsFile = join(dir, 'tenants.yaml');
+    writeFileSync(tenantsFile, JSON.stringify(testTenantsDocument()));
+    const doomed = runNode(distFile('main.js'), [], {
+      env: {
+        ...TEST_TENANT_ENV,
+        NODE_ENV: 'production',
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        TENANTS_FILE: tenantsFile,
+        BLOOIO_BASE_URL: hanging.baseUrl,
+        BLOOIO_TIMEOUT_MS: '1000',
+        BLOOIO_MAX_RETRIES: '0',
+        REDIS_URL: TEST_REDIS_URL,
+        REDIS_KEY_PREFIX: prefix,
+        LOG_LEVEL: 'warn',
+      },
+    });
+    try {
+      await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/health/ready`)).ok, 10_000);
+      // The send reaches Blooio and hangs there: the key is locked in Redis.
+      const abandoned = fetch(`http://127.0.0.1:${port}/v1/messages`, {
+        method: 'POST',
+        headers: {
+          ...bearer(KEYS.acmeOrders),
+          'content-type': 'application/json',
+          'idempotency-key': 'order-45',
+        },
+        body: JSON.stringify(message()),
+      }).catch(() => 'connection lost');
+      await waitFor(() => hanging.requests.length === 1);
+      const lockedAt = Date.now();
+      doomed.child.kill('SIGKILL');
+      expect(await abandoned).toBe('connection lost');
+
+      // Another replica sees the lock, then takes the key once the lock's TTL (timeout + 5 s) ends.
+      const survivor = await replica({}, testTenantsDocument());
+      expectProblem(
+        await send(survivor, KEYS.acmeOrders, 'order-45'),
+        409,
+        'idempotency_key_in_use',
+      );
+      let response = await send(survivor, KEYS.acmeOrders, 'order-45');
+      while (response.status === 409 && Date.now() - lockedAt < 10_000) {
+        await sleep(250);
+        response = await send(survivor, KEYS.acmeOrders, 'order-45');
+      }
+      expect(response.status).toBe(202);
+      const waitedMs = Date.now() - lockedAt;
+      expect(waitedMs).toBeGreaterThan(4_500);
+      expect(waitedMs).toBeLessThan(8_000);
+      expect(simulator.requests).toHaveLength(1);
+    } finally {
+      doomed.child.kill('SIGKILL');
+      await doomed.exited;
+      await hanging.close();
+    }
+  });
+
+  describe('when Redis goes away', () => {
+    let proxy: TcpProxy;
+    const redisUrl = new URL(TEST_REDIS_URL);
+
+    beforeEach(async () => {
+      proxy = await TcpProxy.start({
+        host: redisUrl.hostname,
+        port: Number(redisUrl.port || 6379),
+      });
+    });
+    afterEach(() => proxy.close());
+
+    it('turns not ready and refuses sends with 503 (fail closed), then recovers', async () => {
+      const gateway = await replica({ REDIS_URL: `redis://127.0.0.1:${proxy.port}` });
+      expect((await gateway.http().get('/health/ready')).status).toBe(200);
+      expect((await send(gateway, KEYS.acmeOrders, 'order-46')).status).toBe(202);
+
+      await proxy.cut();
+      const ready = await gateway.http().get('/health/ready');
+      expectProblem(ready, 503, 'not_ready');
+      expect(ready.body.checks.redis).toMatchObject({ status: 'down' });
+      expect((await gateway.http().get('/health/live')).status).toBe(200);
+
+      for (const idempotencyKey of [undefined, 'order-47']) {
+        const refused = await send(gateway, KEYS.acmeOrders, idempotencyKey);
+        expectProblem(refused, 503, 'store_unavailable');
+        expect(refused.headers['retry-after']).toBe('1');
+      }
+      expect(simulator.requests).toHaveLength(1);
+      const metrics = await gateway.http().get('/metrics');
+      expect(metrics.text).toContain('\nbgw_redis_connected 0\n');
+      expect(metrics.text).toContain(
+        'bgw_http_problems_total{code="store_unavailable",tenant="acme"} 2',
+      );
+
+      await proxy.restore();
+      await waitFor(async () => (await gateway.http().get('/health/ready')).status === 200, 8_000);
+      expect((await send(gateway, KEYS.acmeOrders, 'order-47')).status).toBe(202);
+      expect((await gateway.http().get('/metrics')).text).toContain('\nbgw_redis_connected 1\n');
+    });
+
+    it('boots without Redis, not ready until it answers', async () => {
+      await proxy.cut();
+      const gateway = await replica({ REDIS_URL: `redis://127.0.0.1:${proxy.port}` });
+      expectProblem(await gateway.http().get('/health/ready'), 503, 'not_ready');
+      expectProblem(await send(gateway), 503, 'store_unavailable');
+
+      await proxy.restore();
+      await waitFor(async () => (await gateway.http().get('/health/ready')).status === 200, 8_000);
+      expect((await send(gateway)).status).toBe(202);
+    });
+  });
+});
+
+async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 5_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await condition()) return;
+    } catch {
+      // not yet (a refused connection, say)
+    }
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await sleep(50);
+  }
+}

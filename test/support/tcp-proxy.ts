@@ -1,0 +1,69 @@
+import { connect, createServer, type Server, type Socket } from 'node:net';
+
+/**
+ * A TCP proxy in front of a real service, which a test can cut (every connection dropped, new ones
+ * refused by a closed port) and restore on the same port: the service "goes away" and comes back
+ * without touching the shared Redis the other suites use.
+ */
+export class TcpProxy {
+  private server?: Server;
+  private readonly sockets = new Set<Socket>();
+
+  private constructor(
+    private readonly target: { host: string; port: number },
+    private listenPort: number,
+  ) {}
+
+  static async start(target: { host: string; port: number }): Promise<TcpProxy> {
+    const proxy = new TcpProxy(target, 0);
+    await proxy.listen();
+    return proxy;
+  }
+
+  get port(): number {
+    return this.listenPort;
+  }
+
+  /** Drops every connection and stops listening. */
+  async cut(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    for (const socket of this.sockets) socket.destroy();
+    this.sockets.clear();
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Listens again on the same port. */
+  async restore(): Promise<void> {
+    if (!this.server) await this.listen();
+  }
+
+  close(): Promise<void> {
+    return this.cut();
+  }
+
+  private listen(): Promise<void> {
+    const server = createServer((client) => {
+      const upstream = connect(this.target);
+      for (const socket of [client, upstream]) {
+        this.sockets.add(socket);
+        socket.on('error', () => undefined);
+        socket.on('close', () => {
+          this.sockets.delete(socket);
+          client.destroy();
+          upstream.destroy();
+        });
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    this.server = server;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.listenPort, '127.0.0.1', () => {
+        const address = server.address();
+        if (address && typeof address === 'object') this.listenPort = address.port;
+        resolve();
+      });
+    });
+  }
+}
