@@ -85,6 +85,32 @@ describeWithRedis('replicas sharing one Redis (e2e)', () => {
     expect((await send(b, KEYS.globex)).status).toBe(202);
   });
 
+  it('holds the shared limit under concurrent bursts on both replicas', async () => {
+    const [a, b] = [await replica(), await replica()];
+    const burst = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => send(i % 2 === 0 ? a : b).then((r) => r.status)),
+    );
+    expect(burst.filter((status) => status === 202)).toHaveLength(ACME_PER_MINUTE);
+    expect(burst.filter((status) => status === 429)).toHaveLength(20 - ACME_PER_MINUTE);
+    expect(simulator.requests).toHaveLength(ACME_PER_MINUTE);
+  });
+
+  it('sends once when the same key arrives on both replicas at the same moment', async () => {
+    const [a, b] = [
+      await replica({}, testTenantsDocument()),
+      await replica({}, testTenantsDocument()),
+    ];
+    simulator.enqueueFault({ delayMs: 300 });
+    const statuses = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        send(i % 2 === 0 ? a : b, KEYS.acmeOrders, 'order-race').then((r) => r.status),
+      ),
+    );
+    expect(statuses.filter((status) => status === 202)).toHaveLength(1);
+    expect(statuses.filter((status) => status === 409)).toHaveLength(19);
+    expect(simulator.requests).toHaveLength(1);
+  });
+
   it('answers a replay on another replica, byte for byte, without calling Blooio again', async () => {
     const [a, b] = [await replica(), await replica()];
     const first = await send(a, KEYS.acmeOrders, 'order-42');
