@@ -25,12 +25,28 @@ async function bootstrap(): Promise<void> {
   if (sandbox.enabled) printSandboxBanner(await app.getUrl(), sandbox, config.docsEnabled);
 }
 
-/** SIGTERM/SIGINT: readiness 503, stop accepting, finish what is in flight, close, exit 0. */
+/**
+ * SIGTERM (an orchestrator) or SIGINT (Ctrl-C): readiness 503, stop accepting, finish what is in
+ * flight, close, exit 0. A repeated SIGTERM changes nothing; a second SIGINT exits at once.
+ */
 function closeOnSignals(app: NestFastifyApplication, options: ShutdownOptions): void {
   const { logger } = options;
+  let closing = false;
   const close = (signal: NodeJS.Signals) => {
-    logger.info({ signal, delayMs: options.delayMs, graceMs: options.graceMs }, 'shutting down');
-    closeGracefully(app, options).then(
+    if (closing) {
+      if (signal === 'SIGINT') {
+        logger.warn({ signal }, 'second SIGINT: exiting without waiting');
+        logger.flush(() => process.exit(130));
+      } else {
+        logger.info({ signal }, 'already shutting down');
+      }
+      return;
+    }
+    closing = true;
+    // A person at a terminal has no load balancer to wait for.
+    const delayMs = signal === 'SIGINT' ? 0 : options.delayMs;
+    logger.info({ signal, delayMs, graceMs: options.graceMs }, 'shutting down');
+    closeGracefully(app, { ...options, delayMs }).then(
       (clean) => {
         logger.info({ clean }, 'shut down');
         logger.flush(() => process.exit(0));
@@ -41,8 +57,8 @@ function closeOnSignals(app: NestFastifyApplication, options: ShutdownOptions): 
       },
     );
   };
-  process.once('SIGTERM', close);
-  process.once('SIGINT', close);
+  process.on('SIGTERM', close);
+  process.on('SIGINT', close);
 }
 
 /** Sandbox only: the demo key is meant to be seen, so it goes to the terminal, not the JSON log. */

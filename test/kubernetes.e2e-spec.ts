@@ -407,12 +407,15 @@ describe('Kubernetes manifests (e2e)', () => {
     expect([...listed].sort()).toEqual(expected);
   });
 
-  it('runs at least two replicas, never fewer during a rollout, in production mode', () => {
+  it('leaves the replica count to the HPA, never fewer during a rollout, in production mode', () => {
     const { spec } = deployment();
     const values = knownValues(env());
     const problems: string[] = [];
-    if ((spec.replicas ?? 1) < 2)
-      problems.push(`replicas is ${spec.replicas ?? 1}, want 2 or more`);
+    // The HorizontalPodAutoscaler owns the count (minReplicas ≥ 2, checked below): a replicas
+    // field here would reset it to that number on every `kubectl apply`.
+    if (spec.replicas !== undefined) {
+      problems.push(`replicas is set (${spec.replicas}); leave the count to the HPA`);
+    }
     if (spec.strategy?.type !== undefined && spec.strategy.type !== 'RollingUpdate') {
       problems.push(`strategy is ${spec.strategy.type}, want RollingUpdate`);
     }

@@ -22,7 +22,7 @@ const fault500: SimulatedFault = {
   body: { error: 'ApiError', message: 'Internal error', status: 500 },
 };
 
-/** Every bgw_ metric the gateway declares, with its Prometheus type (bgw_redis_connected aside). */
+/** Every bgw_ metric the gateway declares, with its Prometheus type (bgw_redis_up aside). */
 const BGW_METRICS: [string, string][] = [
   ['bgw_http_requests_total', 'counter'],
   ['bgw_http_request_duration_seconds', 'histogram'],
@@ -175,9 +175,9 @@ describe('Prometheus metrics (e2e)', () => {
       expect(text).toMatch(new RegExp(`^# TYPE ${name} ${type}$`, 'm'));
     });
 
-    it('has no bgw_redis_connected sample when REDIS_URL is not set', async () => {
+    it('has no bgw_redis_up sample when REDIS_URL is not set', async () => {
       const { samples } = await scrape(gateway);
-      expect(family(samples, 'bgw_redis_connected')).toEqual({});
+      expect(family(samples, 'bgw_redis_up')).toEqual({});
     });
 
     it('counts its own scrapes as GET /metrics, tenant none', async () => {

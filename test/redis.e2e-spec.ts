@@ -276,7 +276,7 @@ describeWithRedis('replicas sharing one Redis (e2e)', () => {
       }
       expect(simulator.requests).toHaveLength(1);
       const metrics = await gateway.http().get('/metrics');
-      expect(metrics.text).toContain('\nbgw_redis_connected 0\n');
+      expect(metrics.text).toContain('\nbgw_redis_up 0\n');
       expect(metrics.text).toContain(
         'bgw_http_problems_total{code="store_unavailable",tenant="acme"} 2',
       );
@@ -284,7 +284,23 @@ describeWithRedis('replicas sharing one Redis (e2e)', () => {
       await proxy.restore();
       await waitFor(async () => (await gateway.http().get('/health/ready')).status === 200, 8_000);
       expect((await send(gateway, KEYS.acmeOrders, 'order-47')).status).toBe(202);
-      expect((await gateway.http().get('/metrics')).text).toContain('\nbgw_redis_connected 1\n');
+      expect((await gateway.http().get('/metrics')).text).toContain('\nbgw_redis_up 1\n');
+    });
+
+    it('treats a Redis that hangs as down after REDIS_COMMAND_TIMEOUT_MS', async () => {
+      const gateway = await replica({
+        REDIS_URL: `redis://127.0.0.1:${proxy.port}`,
+        REDIS_COMMAND_TIMEOUT_MS: '300',
+      });
+      expect((await send(gateway)).status).toBe(202);
+
+      proxy.stall();
+      const started = Date.now();
+      expectProblem(await send(gateway), 503, 'store_unavailable');
+      expect(Date.now() - started).toBeLessThan(1_500);
+      expectProblem(await gateway.http().get('/health/ready'), 503, 'not_ready');
+      expect((await gateway.http().get('/metrics')).text).toContain('\nbgw_redis_up 0\n');
+      expect(simulator.requests).toHaveLength(1);
     });
 
     it('boots without Redis, not ready until it answers', async () => {

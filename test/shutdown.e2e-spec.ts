@@ -177,8 +177,8 @@ async function waitFor(
 }
 
 /** Waits until Blooio has received the send, so it is in flight in the gateway. */
-const upstreamReceived = (upstream: BlooioSimulator) =>
-  waitFor('the send reached the simulator', () => upstream.requests.length > 0, 5_000, 10);
+const upstreamReceived = (upstream: BlooioSimulator, count = 1) =>
+  waitFor('the send reached the simulator', () => upstream.requests.length >= count, 5_000, 10);
 
 /** Sends the signal; returns Date.now() just before. */
 function signal(gateway: Gateway, name: NodeJS.Signals): number {
@@ -231,7 +231,7 @@ describe('graceful shutdown (e2e)', () => {
     const shuttingDown = findLine(lines, { msg: 'shutting down', signal: 'SIGTERM' });
     const request = findLine(lines, { msg: 'request', route: '/v1/messages', status: 202 });
     const shutDown = findLine(lines, { msg: 'shut down', clean: true });
-    expect(shuttingDown).toMatchObject({ level: 'info', delayMs: 0, graceMs: 10_000 });
+    expect(shuttingDown).toMatchObject({ level: 'info', delayMs: 2_000, graceMs: 10_000 });
     expect(request).toMatchObject({ level: 'info', tenant: 'acme', upstreamStatus: 202 });
     expect(shutDown).toMatchObject({ level: 'info' });
     expect(timeOf(request)).toBeGreaterThan(timeOf(shuttingDown));
@@ -294,7 +294,7 @@ describe('graceful shutdown (e2e)', () => {
 
   it('SHUTDOWN_DELAY_MS=0: new connections are refused at once, the request in flight still completes', async () => {
     const upstream = await startSimulator(1_500);
-    const gateway = await startGateway(upstream);
+    const gateway = await startGateway(upstream, { SHUTDOWN_DELAY_MS: '0' });
     const agent = new Agent({ keepAlive: true });
     agents.push(agent);
 
@@ -328,6 +328,7 @@ describe('graceful shutdown (e2e)', () => {
     const upstream = await startSimulator(5_000);
     const gateway = await startGateway(upstream, {
       SHUTDOWN_GRACE_MS: '500',
+      SHUTDOWN_DELAY_MS: '0',
       // Neither the deadline nor an attempt timeout may end the request before the grace period.
       BLOOIO_TIMEOUT_MS: '8000',
       BLOOIO_MAX_RETRIES: '0',
@@ -359,7 +360,30 @@ describe('graceful shutdown (e2e)', () => {
     expect(exitAfter).toBeLessThan(2_500);
   });
 
-  it('SIGINT behaves like SIGTERM', async () => {
+  it('ignores a repeated SIGTERM while draining; a second SIGINT exits at once', async () => {
+    const upstream = await startSimulator(1_500);
+    const patient = await startGateway(upstream, { SHUTDOWN_DELAY_MS: '0' });
+    const answer = postMessage(patient.port);
+    await upstreamReceived(upstream);
+    signal(patient, 'SIGTERM');
+    await sleep(200);
+    signal(patient, 'SIGTERM');
+    expect((await answer).status).toBe(202);
+    expect(await patient.run.exited).toBe(0);
+    expect(findLine(logLines(patient), { msg: 'already shutting down' })).toBeDefined();
+
+    const impatient = await startGateway(upstream);
+    const cut = postMessage(impatient.port);
+    await upstreamReceived(upstream, 2);
+    signal(impatient, 'SIGINT');
+    await sleep(200);
+    const secondAt = signal(impatient, 'SIGINT');
+    await expect(cut).rejects.toThrow(/socket hang up|ECONNRESET/);
+    expect(await impatient.run.exited).toBe(130);
+    expect((await impatient.exitedAt) - secondAt).toBeLessThan(1_000);
+  });
+
+  it('SIGINT behaves like SIGTERM, without the delay', async () => {
     const upstream = await startSimulator(1_000);
     const gateway = await startGateway(upstream);
 

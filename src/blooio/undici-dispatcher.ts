@@ -7,24 +7,28 @@ import { ShutdownState } from '../lifecycle/shutdown-state';
 @Injectable()
 export class UndiciDispatcher implements OnApplicationShutdown {
   readonly agent: Agent;
+  private destroyed = false;
 
-  constructor(
-    @Inject(blooioConfig.KEY) config: BlooioConfig,
-    private readonly shutdown: ShutdownState,
-  ) {
+  constructor(@Inject(blooioConfig.KEY) config: BlooioConfig, shutdown: ShutdownState) {
     this.agent = new Agent({
       connections: config.maxConnections,
       keepAliveTimeout: 30_000,
       connect: { timeout: Math.min(config.timeoutMs, 5_000) },
     });
+    shutdown.onGraceExpired(() => this.abortAll());
+  }
+
+  /** Runs once the HTTP server has drained: every call to Blooio has had its answer. */
+  async onApplicationShutdown(): Promise<void> {
+    if (!this.destroyed) await this.agent.close();
   }
 
   /**
-   * Runs once the HTTP server has drained. Calls still running then belong to requests the grace
-   * period cut off: nobody waits for their answer, so they are aborted rather than awaited.
+   * Calls still running when the grace period ends belong to requests that were cut off: nobody
+   * waits for their answer, so they are aborted at once (their idempotency keys are then freed).
    */
-  async onApplicationShutdown(): Promise<void> {
-    if (this.shutdown.graceExpired) await this.agent.destroy();
-    else await this.agent.close();
+  private abortAll(): void {
+    this.destroyed = true;
+    this.agent.destroy().catch(() => undefined);
   }
 }

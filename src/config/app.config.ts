@@ -20,7 +20,10 @@ export interface AppConfig {
   docsEnabled: boolean;
   /** After SIGTERM, how long in-flight requests may take before their connections are cut. */
   shutdownGraceMs: number;
-  /** After SIGTERM, how long to keep serving (readiness already 503) before closing the listener. */
+  /**
+   * After SIGTERM, how long to keep serving (readiness already 503) before closing the listener, so
+   * that load balancers see the 503 and stop sending first.
+   */
   shutdownDelayMs: number;
 }
 
@@ -43,7 +46,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
     docsEnabled: read.bool('DOCS_ENABLED') ?? true,
     shutdownGraceMs: read.int('SHUTDOWN_GRACE_MS', 10_000, 0, 3_600_000),
-    shutdownDelayMs: read.int('SHUTDOWN_DELAY_MS', 0, 0, 600_000),
+    shutdownDelayMs: read.int('SHUTDOWN_DELAY_MS', 2_000, 0, 600_000),
   });
 }
 

@@ -29,9 +29,15 @@ export type BeginResult =
 export interface IdempotencyStore {
   /** Claims the key for a request with this fingerprint, or says why not. */
   begin(key: string, fingerprint: string, lockTtlMs: number): Promise<BeginResult>;
-  /** Records the final answer of a held key, kept for `ttlMs`. */
-  complete(lock: IdempotencyLock, response: StoredResponse, ttlMs: number): Promise<void>;
-  /** Forgets a held key, so that its request may be retried (upstream 5xx, timeouts). */
+  /**
+   * Records the final answer of a held key, kept for `ttlMs`. False when the lock had expired and
+   * another request holds the key by now (the answer is then not recorded).
+   */
+  complete(lock: IdempotencyLock, response: StoredResponse, ttlMs: number): Promise<boolean>;
+  /**
+   * Forgets a held key that has no answer recorded, so that its request may be retried (upstream
+   * 5xx, timeouts). A finished record is never removed by a release.
+   */
   release(lock: IdempotencyLock): Promise<void>;
 }
 

@@ -2,6 +2,7 @@ import { BlooioHttpError, BlooioTimeoutError } from '../blooio/blooio.errors';
 import type { BlooioConfig } from '../config/blooio.config';
 import { ProblemException } from '../problems/problem.exception';
 import type { StoredResponse } from './idempotency-store.interface';
+import { InFlightWork } from '../lifecycle/in-flight-work';
 import { IdempotencyService } from './idempotency.service';
 import { MemoryIdempotencyStore } from './memory-idempotency.store';
 
@@ -11,11 +12,12 @@ const ok: StoredResponse = {
   body: '{"messageId":"msg_1"}',
 };
 
-function service() {
+function service(store = new MemoryIdempotencyStore(100), work = new InFlightWork()) {
   return new IdempotencyService(
-    new MemoryIdempotencyStore(100),
+    store,
     { ttlSeconds: 60, maxEntries: 100 },
     { timeoutMs: 1_000 } as BlooioConfig,
+    work,
   );
 }
 
@@ -137,14 +139,35 @@ describe('IdempotencyService', () => {
 
   it("keeps the send's outcome when the store fails to record it, and frees the key", async () => {
     const store = new MemoryIdempotencyStore(100);
-    const idempotency = new IdempotencyService(store, { ttlSeconds: 60, maxEntries: 100 }, {
-      timeoutMs: 1_000,
-    } as BlooioConfig);
+    const idempotency = service(store);
     jest.spyOn(store, 'complete').mockRejectedValueOnce(new Error('store down'));
     jest.spyOn(idempotency['logger'], 'warn').mockImplementation(() => undefined);
     await expect(idempotency.run(call(), () => Promise.resolve(ok))).resolves.toEqual(ok);
     const send = jest.fn().mockResolvedValue(ok);
     await expect(idempotency.run(call(), send)).resolves.toEqual(ok);
     expect(send).toHaveBeenCalledTimes(1);
+  });
+
+  it('tracks each run as in-flight work until its record is settled', async () => {
+    const work = new InFlightWork();
+    const idempotency = service(new MemoryIdempotencyStore(100), work);
+    let answer!: (response: StoredResponse) => void;
+    const running = idempotency.run(call(), () => new Promise((resolve) => (answer = resolve)));
+    await Promise.resolve();
+    expect(work.size).toBe(1);
+    const settled = work.settled(5_000);
+    answer(ok);
+    await settled;
+    await expect(running).resolves.toEqual(ok);
+    expect(work.size).toBe(0);
+  });
+
+  it('warns when the lock expired and another request took the key before the answer', async () => {
+    const store = new MemoryIdempotencyStore(100);
+    const idempotency = service(store);
+    const warn = jest.spyOn(idempotency['logger'], 'warn').mockImplementation(() => undefined);
+    jest.spyOn(store, 'complete').mockResolvedValueOnce(false);
+    await expect(idempotency.run(call(), () => Promise.resolve(ok))).resolves.toEqual(ok);
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining('lock expired'));
   });
 });

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { blooioConfig, type BlooioConfig } from '../config/blooio.config';
 import { idempotencyConfig, type IdempotencyConfig } from '../config/idempotency.config';
+import { InFlightWork } from '../lifecycle/in-flight-work';
 import { resolveProblem, type ResolvedProblem } from '../problems/problem.mapper';
 import { ProblemException } from '../problems/problem.exception';
 import { renderProblem } from '../problems/problem.renderer';
@@ -39,9 +40,18 @@ export class IdempotencyService {
     @Inject(IDEMPOTENCY_STORE) private readonly store: IdempotencyStore,
     @Inject(idempotencyConfig.KEY) private readonly config: IdempotencyConfig,
     @Inject(blooioConfig.KEY) private readonly blooio: BlooioConfig,
+    private readonly work: InFlightWork,
   ) {}
 
-  async run(call: IdempotentCall, send: () => Promise<StoredResponse>): Promise<StoredResponse> {
+  /** Tracked, so that shutdown lets the record be finished before Redis closes. */
+  run(call: IdempotentCall, send: () => Promise<StoredResponse>): Promise<StoredResponse> {
+    return this.work.track(this.runOnce(call, send));
+  }
+
+  private async runOnce(
+    call: IdempotentCall,
+    send: () => Promise<StoredResponse>,
+  ): Promise<StoredResponse> {
     const recordKey = recordKeyOf(call.tenantId, call.key);
     const begun = await this.store.begin(
       recordKey,
@@ -73,15 +83,23 @@ export class IdempotencyService {
         // Recorded as the filter will render it, so the replay is the same bytes.
         const rendered = renderProblem(problem, call.requestId);
         await this.settle(lock, () =>
-          this.store.complete(lock, { ...rendered, code: problem.code }, ttlMs),
+          this.record(lock, { ...rendered, code: problem.code }, ttlMs),
         );
       } else {
         await this.settle(lock, () => this.store.release(lock));
       }
       throw error;
     }
-    await this.settle(lock, () => this.store.complete(lock, response, ttlMs));
+    await this.settle(lock, () => this.record(lock, response, ttlMs));
     return response;
+  }
+
+  private async record(lock: IdempotencyLock, response: StoredResponse, ttlMs: number) {
+    if (!(await this.store.complete(lock, response, ttlMs))) {
+      this.logger.warn(
+        'idempotency lock expired before the answer was recorded; another request holds the key',
+      );
+    }
   }
 
   /**

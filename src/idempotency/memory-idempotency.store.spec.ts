@@ -67,12 +67,23 @@ describe('MemoryIdempotencyStore', () => {
     now = 1_000;
     const current = await start(store, 'k');
     await store.release(stale);
-    await store.complete(stale, response('stale'), 60_000);
+    await expect(store.complete(stale, response('stale'), 60_000)).resolves.toBe(false);
     await expect(store.begin('k', 'f', 1_000)).resolves.toEqual({ kind: 'in_flight' });
     await store.complete(current, response('current'), 60_000);
     await expect(store.begin('k', 'f', 1_000)).resolves.toEqual({
       kind: 'replay',
       response: response('current'),
+    });
+  });
+
+  it('never lets a release undo a recorded answer (a late release after a slow complete)', async () => {
+    const store = new MemoryIdempotencyStore(10, clock);
+    const lock = await start(store, 'k');
+    await expect(store.complete(lock, response('done'), 60_000)).resolves.toBe(true);
+    await store.release(lock);
+    await expect(store.begin('k', 'f', 1_000)).resolves.toEqual({
+      kind: 'replay',
+      response: response('done'),
     });
   });
 

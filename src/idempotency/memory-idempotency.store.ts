@@ -45,19 +45,19 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     return Promise.resolve({ kind: 'started', lock });
   }
 
-  complete(lock: IdempotencyLock, response: StoredResponse, ttlMs: number): Promise<void> {
-    const record = this.records.get(lock.key);
-    if (!record || record.token === lock.token) {
-      // Re-inserted (or inserted again, if its lock expired meanwhile): its age counts from now.
-      this.records.delete(lock.key);
-      const { fingerprint, token } = lock;
-      this.insert(lock.key, { fingerprint, token, response, expiresAt: this.now() + ttlMs });
-    }
-    return Promise.resolve();
+  complete(lock: IdempotencyLock, response: StoredResponse, ttlMs: number): Promise<boolean> {
+    const record = this.live(lock.key);
+    if (record && record.token !== lock.token) return Promise.resolve(false);
+    // Re-inserted (or inserted again, if its lock expired meanwhile): its age counts from now.
+    this.records.delete(lock.key);
+    const { fingerprint, token } = lock;
+    this.insert(lock.key, { fingerprint, token, response, expiresAt: this.now() + ttlMs });
+    return Promise.resolve(true);
   }
 
   release(lock: IdempotencyLock): Promise<void> {
-    if (this.records.get(lock.key)?.token === lock.token) this.records.delete(lock.key);
+    const record = this.records.get(lock.key);
+    if (record?.token === lock.token && !record.response) this.records.delete(lock.key);
     return Promise.resolve();
   }
 

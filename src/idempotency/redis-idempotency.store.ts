@@ -33,8 +33,10 @@ redis.call('HSET', KEYS[1], 'fp', ARGV[1], 'token', ARGV[2], 'response', ARGV[3]
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return 1`;
 
+/** Never a finished record: a release that arrives late (a slow Redis) must not undo complete. */
 const RELEASE = `
-if redis.call('HGET', KEYS[1], 'token') == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+local record = redis.call('HMGET', KEYS[1], 'token', 'response')
+if record[1] == ARGV[1] and not record[2] then return redis.call('DEL', KEYS[1]) end
 return 0`;
 
 interface IdempotencyCommands {
@@ -73,7 +75,8 @@ export class RedisIdempotencyStore implements IdempotencyStore {
       case 'started':
         return { kind, lock: { key, fingerprint, token } };
       case 'replay':
-        return { kind, response: JSON.parse(response) as StoredResponse };
+        // An unreadable record (another version's format, a hand edit) is a store failure: 503.
+        return { kind, response: await storeCall(() => Promise.resolve(parseResponse(response))) };
       case 'mismatch':
       case 'in_flight':
         return { kind };
@@ -82,8 +85,8 @@ export class RedisIdempotencyStore implements IdempotencyStore {
     }
   }
 
-  async complete(lock: IdempotencyLock, response: StoredResponse, ttlMs: number): Promise<void> {
-    await storeCall(() =>
+  async complete(lock: IdempotencyLock, response: StoredResponse, ttlMs: number): Promise<boolean> {
+    const recorded = await storeCall(() =>
       this.redis.bgwIdempotencyComplete(
         recordKey(lock.key),
         lock.fingerprint,
@@ -92,6 +95,7 @@ export class RedisIdempotencyStore implements IdempotencyStore {
         ttlMs,
       ),
     );
+    return recorded === 1;
   }
 
   async release(lock: IdempotencyLock): Promise<void> {
@@ -100,3 +104,15 @@ export class RedisIdempotencyStore implements IdempotencyStore {
 }
 
 const recordKey = (key: string) => `idem:${key}`;
+
+function parseResponse(json: string): StoredResponse {
+  const response = JSON.parse(json) as Partial<StoredResponse> | null;
+  if (
+    typeof response?.status !== 'number' ||
+    typeof response.body !== 'string' ||
+    typeof response.headers !== 'object'
+  ) {
+    throw new TypeError('an idempotency record without status, headers and body');
+  }
+  return response as StoredResponse;
+}

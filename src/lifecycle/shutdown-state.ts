@@ -4,7 +4,8 @@ import { Injectable } from '@nestjs/common';
 @Injectable()
 export class ShutdownState {
   private since?: number;
-  private cut = false;
+  private expired = false;
+  private readonly onExpiry: (() => void)[] = [];
 
   get draining(): boolean {
     return this.since !== undefined;
@@ -12,14 +13,21 @@ export class ShutdownState {
 
   /** The grace period ran out and requests were cut: nothing is worth waiting for any more. */
   get graceExpired(): boolean {
-    return this.cut;
+    return this.expired;
   }
 
   begin(): void {
     this.since ??= Date.now();
   }
 
+  /** Runs `listener` the moment the grace period runs out (to abort work nobody waits for). */
+  onGraceExpired(listener: () => void): void {
+    this.onExpiry.push(listener);
+  }
+
   expireGrace(): void {
-    this.cut = true;
+    if (this.expired) return;
+    this.expired = true;
+    for (const listener of this.onExpiry) listener();
   }
 }

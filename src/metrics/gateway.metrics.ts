@@ -111,14 +111,17 @@ export class GatewayMetrics {
     this.circuitStates = states;
   }
 
-  /** Only a gateway configured with Redis has this gauge: absent is not the same as down. */
-  observeRedis(connected: () => boolean): void {
+  /**
+   * Only a gateway configured with Redis has this gauge (absent is not the same as down). Each
+   * scrape pings: a hung Redis keeps its connection "ready" but answers nothing.
+   */
+  observeRedis(ping: () => Promise<boolean>): void {
     new Gauge({
-      name: 'bgw_redis_connected',
-      help: '1 while the Redis connection is ready (only when REDIS_URL is set)',
+      name: 'bgw_redis_up',
+      help: '1 when Redis answered a PING at scrape time (only when REDIS_URL is set)',
       registers: [this.registry],
-      collect() {
-        this.set(connected() ? 1 : 0);
+      async collect() {
+        this.set((await ping()) ? 1 : 0);
       },
     });
   }

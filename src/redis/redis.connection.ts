@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import Redis from 'ioredis';
 import { redisConfig, type RedisConfig } from '../config/redis.config';
+import { InFlightWork } from '../lifecycle/in-flight-work';
 import { GatewayMetrics } from '../metrics/gateway.metrics';
 
 /** How long boot waits for a first connection; past it the gateway starts not ready. */
@@ -22,13 +23,15 @@ export class RedisConnection implements OnApplicationBootstrap, OnApplicationShu
   readonly client?: Redis;
   private readonly logger = new Logger(RedisConnection.name);
   private up = false;
+  private failureReported = false;
 
   constructor(
     @Inject(redisConfig.KEY) private readonly config: RedisConfig,
     metrics: GatewayMetrics,
+    private readonly work: InFlightWork,
   ) {
     if (!config.url) return;
-    metrics.observeRedis(() => this.ready);
+    metrics.observeRedis(() => this.ping());
     this.client = new Redis(config.url.reveal(), {
       keyPrefix: config.keyPrefix,
       enableOfflineQueue: false,
@@ -77,9 +80,13 @@ export class RedisConnection implements OnApplicationBootstrap, OnApplicationShu
     }
   }
 
-  /** After the HTTP server has drained, so that in-flight requests could still use Redis. */
+  /**
+   * After the HTTP server has drained, and after the idempotency records still being written
+   * (requests cut by the grace period free their keys as their calls to Blooio are aborted).
+   */
   async onApplicationShutdown(): Promise<void> {
     if (!this.client || this.client.status === 'end') return;
+    await this.work.settled(this.config.commandTimeoutMs * 2);
     try {
       await this.client.quit();
     } catch {
@@ -90,13 +97,19 @@ export class RedisConnection implements OnApplicationBootstrap, OnApplicationShu
   private markUp(): void {
     if (this.up) return;
     this.up = true;
+    this.failureReported = false;
     this.logger.log('Redis connected');
   }
 
-  /** Logged once per outage, not on every reconnection attempt. */
+  /** Logged once per outage (or failed first connection), not on every reconnection attempt. */
   private markDown(reason: string): void {
-    if (!this.up) return;
-    this.up = false;
-    this.logger.warn({ reason }, 'Redis connection lost; requests needing it answer 503');
+    if (this.up) {
+      this.up = false;
+      this.failureReported = true;
+      this.logger.warn({ reason }, 'Redis connection lost; requests needing it answer 503');
+    } else if (!this.failureReported) {
+      this.failureReported = true;
+      this.logger.warn({ reason }, 'Redis cannot be reached; requests needing it answer 503');
+    }
   }
 }

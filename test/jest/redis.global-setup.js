@@ -6,7 +6,9 @@ const url = new URL(process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379');
 
 module.exports = async function redisGlobalSetup() {
   process.env.TEST_REDIS_URL = url.toString();
-  const problem = await ping(url.hostname, Number(url.port || 6379)).catch((error) => error.message);
+  const problem = await ping(url.hostname, Number(url.port || 6379)).catch(
+    (error) => error.message,
+  );
   if (problem) process.env.TEST_REDIS_UNAVAILABLE = problem;
   else delete process.env.TEST_REDIS_UNAVAILABLE;
 };

@@ -8,6 +8,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 export class TcpProxy {
   private server?: Server;
   private readonly sockets = new Set<Socket>();
+  private stalled = false;
 
   private constructor(
     private readonly target: { host: string; port: number },
@@ -22,6 +23,15 @@ export class TcpProxy {
 
   get port(): number {
     return this.listenPort;
+  }
+
+  /** Keeps every connection open but forwards nothing: the service hangs. */
+  stall(): void {
+    this.stalled = true;
+  }
+
+  resume(): void {
+    this.stalled = false;
   }
 
   /** Drops every connection and stops listening. */
@@ -54,7 +64,8 @@ export class TcpProxy {
           upstream.destroy();
         });
       }
-      client.pipe(upstream).pipe(client);
+      client.on('data', (data: Buffer) => this.stalled || upstream.write(data));
+      upstream.on('data', (data: Buffer) => this.stalled || client.write(data));
     });
     this.server = server;
     return new Promise((resolve, reject) => {
