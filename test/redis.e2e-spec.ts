@@ -184,6 +184,67 @@ describeWithRedis('replicas sharing one Redis (e2e)', () => {
     expect(JSON.parse(record.response)).toMatchObject({ status: 202, body: expect.any(String) });
   });
 
+  /** A replica as a real process (`node dist/main.js`) on the same Redis prefix. */
+  async function replicaProcess(upstream: BlooioSimulator, env: Record<string, string> = {}) {
+    const port = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'bgw-redis-'));
+    const tenantsFile = join(dir, 'tenants.yaml');
+    writeFileSync(tenantsFile, JSON.stringify(testTenantsDocument()));
+    const child = runNode(distFile('main.js'), [], {
+      env: {
+        ...TEST_TENANT_ENV,
+        NODE_ENV: 'production',
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        TENANTS_FILE: tenantsFile,
+        BLOOIO_BASE_URL: upstream.baseUrl,
+        BLOOIO_MAX_RETRIES: '0',
+        REDIS_URL: TEST_REDIS_URL,
+        REDIS_KEY_PREFIX: prefix,
+        LOG_LEVEL: 'warn',
+        ...env,
+      },
+    });
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/health/ready`)).ok, 10_000);
+    const post = (idempotencyKey: string) =>
+      fetch(`http://127.0.0.1:${port}/v1/messages`, {
+        method: 'POST',
+        headers: {
+          ...bearer(KEYS.acmeOrders),
+          'content-type': 'application/json',
+          'idempotency-key': idempotencyKey,
+        },
+        body: JSON.stringify(message()),
+      });
+    return { child, post };
+  }
+
+  it('frees the key of a request cut by the shutdown grace period before Redis closes', async () => {
+    const hanging = await BlooioSimulator.start({ latencyMs: 10_000 });
+    const draining = await replicaProcess(hanging, {
+      BLOOIO_TIMEOUT_MS: '8000',
+      SHUTDOWN_DELAY_MS: '0',
+      SHUTDOWN_GRACE_MS: '300',
+    });
+    try {
+      const cut = draining.post('order-48').catch(() => 'connection cut');
+      await waitFor(() => hanging.requests.length === 1);
+      const signalledAt = Date.now();
+      draining.child.child.kill('SIGTERM');
+      expect(await cut).toBe('connection cut');
+      expect(await draining.child.exited).toBe(0);
+      // The call to Blooio was aborted at the cut, not awaited until its 8 s deadline.
+      expect(Date.now() - signalledAt).toBeLessThan(2_500);
+
+      // No lock left behind: another replica sends the same key at once.
+      const survivor = await replica({}, testTenantsDocument());
+      expect((await send(survivor, KEYS.acmeOrders, 'order-48')).status).toBe(202);
+    } finally {
+      draining.child.child.kill('SIGKILL');
+      await hanging.close();
+    }
+  });
+
   it('frees the lock of a replica killed mid-request once its TTL ends', async () => {
     const hanging = await BlooioSimulator.start({ latencyMs: 10_000 });
     const port = await freePort();
