@@ -15,7 +15,11 @@ export const REDACTED_PATHS = [
   'authorization',
 ];
 
-/** JSON lines on stdout (or `destination`, which tests capture). */
+/**
+ * JSON lines on stdout (or `destination`, which tests capture). Written asynchronously: a request
+ * never waits for a write(2); lines queued while one is in flight go out together, and `flush()`
+ * (called before exit) writes what is left.
+ */
 export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
   return pino(
     {
@@ -25,6 +29,6 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },
-    destination,
+    destination ?? pino.destination({ dest: 1, sync: false }),
   );
 }

@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import type { RateLimit } from '../tenants/tenant';
 import '../tenants/principal.request';
 import { RedisConnection } from '../redis/redis.connection';
+import { MemoryThrottlerStorage } from './memory-throttler.storage';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
 import { TenantThrottlerGuard } from './tenant-throttler.guard';
 
@@ -27,8 +28,10 @@ const tenantLimit =
           { name: 'second', ttl: 1_000, limit: tenantLimit('perSecond') },
           { name: 'minute', ttl: 60_000, limit: tenantLimit('perMinute') },
         ],
-        // Shared by every replica when Redis is configured; Throttler's in-memory store otherwise.
-        storage: redis.client && new RedisThrottlerStorage(redis.client),
+        // Shared by every replica when Redis is configured; this process's memory otherwise.
+        storage: redis.client
+          ? new RedisThrottlerStorage(redis.client)
+          : new MemoryThrottlerStorage(),
       }),
     }),
   ],
