@@ -87,16 +87,23 @@ export class BlooioSender {
   private async sendWithRetries(request: BlooioSendRequest): Promise<BlooioSendReport> {
     const { tenantId: tenant, trace = { attempts: 0 }, ...command } = request;
     const budgetMs = Math.max(1, this.config.timeoutMs - ANSWER_MARGIN_MS);
-    const deadline = AbortSignal.timeout(budgetMs);
     const deadlineAt = Date.now() + budgetMs;
 
     for (let attempt = 0; ; attempt += 1) {
-      const attemptTimeout = Math.min(this.config.attemptTimeoutMs, deadlineAt - Date.now());
-      const signal = AbortSignal.any([deadline, AbortSignal.timeout(Math.max(1, attemptTimeout))]);
+      // One timer per attempt, cleared when it ends: whichever comes first of the attempt's own
+      // timeout and the send's deadline. (AbortSignal.timeout timers are never cleared: at a few
+      // thousand sends a second they pile up by the ten thousand until they fire.)
+      const remainingMs = deadlineAt - Date.now();
+      const endsAtDeadline = this.config.attemptTimeoutMs >= remainingMs;
+      const attemptAbort = new AbortController();
+      const timer = setTimeout(
+        () => attemptAbort.abort(),
+        Math.max(1, Math.min(this.config.attemptTimeoutMs, remainingMs)),
+      );
       const startedAt = performance.now();
       trace.attempts = attempt + 1;
       try {
-        const result = await this.client.sendMessage({ ...command, signal });
+        const result = await this.client.sendMessage({ ...command, signal: attemptAbort.signal });
         trace.status = result.status;
         this.metrics.observeUpstream(tenant, 'accepted', elapsedSeconds(startedAt));
         return { ...result, attempts: attempt + 1 };
@@ -105,7 +112,7 @@ export class BlooioSender {
           trace.status = error.status;
         }
         this.metrics.observeUpstream(tenant, outcomeOf(error), elapsedSeconds(startedAt));
-        if (deadline.aborted) throw new BlooioTimeoutError();
+        if (attemptAbort.signal.aborted && endsAtDeadline) throw new BlooioTimeoutError();
         if (
           !(error instanceof BlooioError) ||
           !isRetryable(error) ||
@@ -119,6 +126,8 @@ export class BlooioSender {
         if (Date.now() + delay >= deadlineAt) throw error;
         this.metrics.upstreamRetries.inc({ tenant });
         await sleep(delay);
+      } finally {
+        clearTimeout(timer);
       }
     }
   }
