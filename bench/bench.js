@@ -1,0 +1,107 @@
+'use strict';
+
+/**
+ * npm run bench [-- --quick] [-- --soak [--soak-seconds N]] [-- --only <regex>] [-- --strict]
+ *
+ * Measures the built gateway (dist/) against a fake Blooio and a minimal reference proxy, each in
+ * its own process. See bench/README.md. Builds nothing: run `npm run build` first.
+ */
+const { existsSync, mkdtempSync, rmSync } = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { parseArgs } = require('node:util');
+const { killAllNow, stopAll } = require('./lib/processes');
+const { deletePrefixedKeys } = require('./lib/redis');
+const { runBench } = require('./lib/run-bench');
+const { runSoak } = require('./lib/soak');
+const { REDIS_URL, ROOT } = require('./lib/stack');
+
+const USAGE = `usage: npm run bench [-- --quick] [-- --only <regex>] [-- --strict]
+       npm run bench -- --soak [--soak-seconds N] [--strict]`;
+
+function parseOptions() {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      soak: { type: 'boolean', default: false },
+      'soak-seconds': { type: 'string', default: '300' },
+      only: { type: 'string' },
+      strict: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const soakSeconds = Number(values['soak-seconds']);
+  if (!Number.isFinite(soakSeconds) || soakSeconds < 10) {
+    throw new Error('--soak-seconds must be a number of seconds, at least 10');
+  }
+  return { ...values, soakSeconds };
+}
+
+/** What the cleanup must undo; filled in as things are created. */
+const state = { tmpDir: undefined, redisPrefix: undefined, keepTmp: false, interrupted: false };
+let cleaning;
+
+/** Stops every child, deletes this run's Redis keys and temporary files. Runs once. */
+function cleanup() {
+  cleaning ??= (async () => {
+    await stopAll();
+    if (state.redisPrefix) {
+      try {
+        const deleted = await deletePrefixedKeys(REDIS_URL, state.redisPrefix);
+        console.log(`deleted ${deleted} Redis keys under ${state.redisPrefix}`);
+      } catch (error) {
+        console.error(`could not delete Redis keys under ${state.redisPrefix}*: ${error.message}`);
+      }
+    }
+    if (state.tmpDir && !state.keepTmp) rmSync(state.tmpDir, { recursive: true, force: true });
+    if (state.tmpDir && state.keepTmp) console.error(`gateway logs kept in ${state.tmpDir}`);
+  })();
+  return cleaning;
+}
+
+async function main() {
+  let options;
+  try {
+    options = parseOptions();
+  } catch (error) {
+    console.error(`${error.message}\n${USAGE}`);
+    return 2;
+  }
+  if (options.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (!existsSync(path.join(ROOT, 'dist', 'main.js'))) {
+    console.error('dist/main.js is missing: run `npm run build` first (the bench builds nothing).');
+    return 1;
+  }
+  state.tmpDir = mkdtempSync(path.join(os.tmpdir(), 'blooio-bench-'));
+  const code = options.soak
+    ? await runSoak(options, state.tmpDir)
+    : await runBench(options, state.tmpDir, state);
+  if (code !== 0 && !state.interrupted) state.keepTmp = true;
+  return code;
+}
+
+process.on('exit', killAllNow); // if anything escaped the cleanup, never leave a child behind
+process.once('SIGINT', () => {
+  console.error('\ninterrupted: stopping the servers');
+  state.interrupted = true;
+  cleanup().finally(() => process.exit(130));
+});
+process.once('SIGTERM', () => {
+  state.interrupted = true;
+  cleanup().finally(() => process.exit(143));
+});
+
+main()
+  .catch((error) => {
+    if (state.interrupted) return 130; // the servers were stopped under the run: not a failure
+    console.error(`bench failed: ${error.stack ?? error}`);
+    state.keepTmp = true;
+    return 1;
+  })
+  .then(async (code) => {
+    await cleanup();
+    process.exit(code);
+  });

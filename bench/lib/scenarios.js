@@ -1,0 +1,53 @@
+'use strict';
+
+/**
+ * What is measured. Not the full cross product: every target under the three loads with one
+ * recipient, and for the proxies (reference, gateway, gateway+redis) the two costs that only they
+ * pay: a 20-recipient chat and an Idempotency-Key on every request.
+ */
+
+const TARGETS = ['direct', 'reference', 'gateway', 'gateway+redis'];
+const PROXIES = ['reference', 'gateway', 'gateway+redis'];
+
+/**
+ * connections: autocannon sockets; rate: evenly spaced req/s (absent = as fast as possible);
+ * fresh: the proxies are restarted before this load, so that its RSS and sockets are its own.
+ */
+const LOADS = {
+  saturated: { latencyMs: 0, connections: 100 },
+  'rate-500': { latencyMs: 0, connections: 50, rate: 500 },
+  // 1,000 req/s × 250 ms = 250 sends in flight; 400 sockets leave room for the slow tail.
+  'slow-upstream': { latencyMs: 250, connections: 400, rate: 1000, fresh: true },
+};
+
+/** Seconds per run: the warm-up run is thrown away, the measured one follows at once. */
+const DURATIONS = {
+  quick: { warmup: 0.5, measure: 1, slowWarmup: 1, slowMeasure: 1.5 },
+  full: { warmup: 3, measure: 10, slowWarmup: 3, slowMeasure: 10 },
+};
+
+function scenarioName({ target, load, recipients, idempotencyKey }) {
+  const parts = [target, load, `${recipients} rcpt`];
+  if (idempotencyKey) parts.push('key');
+  return parts.join(' · ');
+}
+
+/** Ordered by load (the fake's latency changes once), then target, so like sits next to like. */
+function buildScenarios() {
+  const list = [];
+  const add = (target, load, recipients, idempotencyKey) =>
+    list.push({ target, load, recipients, idempotencyKey, ...LOADS[load] });
+  for (const t of TARGETS) add(t, 'saturated', 1, false);
+  for (const t of TARGETS) add(t, 'saturated', 20, false); // direct: the floor for a group chat
+  for (const t of PROXIES) add(t, 'saturated', 1, true);
+  for (const t of TARGETS) add(t, 'rate-500', 1, false);
+  for (const t of TARGETS) add(t, 'slow-upstream', 1, false);
+  return list.map((s) => ({ ...s, name: scenarioName(s) }));
+}
+
+/** The issue's recipients: distinct, E.164 (the first is the 1-recipient case). */
+function recipientList(count) {
+  return Array.from({ length: count }, (_, i) => `+1555010${String(i).padStart(4, '0')}`);
+}
+
+module.exports = { TARGETS, LOADS, DURATIONS, buildScenarios, recipientList, scenarioName };

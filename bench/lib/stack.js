@@ -1,0 +1,136 @@
+'use strict';
+
+/**
+ * Starts the processes a run needs, each on its own: the fake Blooio, the reference proxy, the
+ * gateway (memory stores) and the gateway with Redis, all from the built dist/, in parallel.
+ */
+const { closeSync, openSync } = require('node:fs');
+const path = require('node:path');
+const { randomBytes } = require('node:crypto');
+const { freePort, startNode, stop, waitForListening, waitForOk } = require('./processes');
+const { writeTenantsFile } = require('./tenants');
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const BENCH = path.join(ROOT, 'bench');
+const RESULTS_DIR = path.join(BENCH, 'results');
+
+/** Open sockets to Blooio at most, for the gateway and the reference alike. */
+const POOL_SIZE = 512;
+const REDIS_URL = 'redis://127.0.0.1:6379';
+
+/** Variables of the runner's own shell that would change what is measured. */
+const GATEWAY_UNSET = ['REDIS_URL', 'REDIS_KEY_PREFIX', 'SANDBOX_API_KEY', 'DOCS_ENABLED'];
+
+async function startFake(tenant) {
+  const server = startNode('fake-blooio', path.join(BENCH, 'fake-blooio.js'), {
+    args: ['0', '0'],
+    env: { FAKE_BLOOIO_KEY: tenant.blooioKey },
+  });
+  const port = await waitForListening(server);
+  return { server, url: `http://127.0.0.1:${port}` };
+}
+
+async function startReference(fake, tenant) {
+  const keys = JSON.stringify({ [tenant.gatewayKey]: tenant.blooioKey });
+  const server = startNode('reference-proxy', path.join(BENCH, 'reference-proxy.js'), {
+    args: ['0', `${fake.url}/v2/api`, keys],
+    env: { BLOOIO_MAX_CONNECTIONS: String(POOL_SIZE) },
+  });
+  const port = await waitForListening(server);
+  return { server, url: `http://127.0.0.1:${port}` };
+}
+
+/** The gateway as production runs it; its JSON log lines go straight to a file (fd). */
+async function startGateway(name, fake, tenant, tmpDir, extraEnv = {}) {
+  const port = await freePort();
+  const logFile = path.join(tmpDir, `${name.replace(/\W+/g, '-')}.log`);
+  const fd = openSync(logFile, 'a'); // 'a': a restarted gateway adds to the same log
+  const env = { ...process.env };
+  for (const key of GATEWAY_UNSET) delete env[key];
+  let server;
+  try {
+    server = startNode(name, path.join(ROOT, 'dist', 'main.js'), {
+      cwd: ROOT,
+      stdoutFd: fd,
+      replaceEnv: {
+        ...env,
+        NODE_ENV: 'production',
+        SANDBOX: 'false',
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        LOG_LEVEL: 'info',
+        TENANTS_FILE: tenant.file,
+        BLOOIO_BASE_URL: `${fake.url}/v2/api`,
+        BLOOIO_MAX_CONNECTIONS: String(POOL_SIZE),
+        BLOOIO_TIMEOUT_MS: '10000',
+        // No load balancer to wait for: stop at once when the bench restarts or ends the gateway.
+        SHUTDOWN_DELAY_MS: '0',
+        ...extraEnv,
+      },
+    });
+  } finally {
+    closeSync(fd); // the child holds its own copy
+  }
+  const url = `http://127.0.0.1:${port}`;
+  await waitForOk(server, `${url}/health/ready`);
+  return { server, url, logFile };
+}
+
+/** A per-run key prefix: the cleanup deletes exactly these keys and nothing else. */
+function newRedisPrefix() {
+  return `bgw-bench-${randomBytes(6).toString('hex')}:`;
+}
+
+/** Starts the proxies among `targets` (the fake Blooio is `direct`), in parallel. */
+async function startServers(targets, stack, tmpDir) {
+  const { fake, tenant, redisPrefix } = stack;
+  const starting = {
+    reference: targets.has('reference') && startReference(fake, tenant),
+    gateway: targets.has('gateway') && startGateway('gateway', fake, tenant, tmpDir),
+    'gateway+redis':
+      targets.has('gateway+redis') &&
+      startGateway('gateway+redis', fake, tenant, tmpDir, {
+        REDIS_URL,
+        REDIS_KEY_PREFIX: redisPrefix,
+      }),
+  };
+  const entries = Object.entries(starting).filter(([, promise]) => promise);
+  const settled = await Promise.allSettled(entries.map(([, promise]) => promise));
+  const failed = settled.find((s) => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  return Object.fromEntries(entries.map(([name], i) => [name, settled[i].value]));
+}
+
+/**
+ * @param {Set<string>} targets which of direct/reference/gateway/gateway+redis to start
+ * @returns the tenant, the fake, and one {server, url} per target
+ */
+async function startStack(targets, tmpDir, redisPrefix = newRedisPrefix()) {
+  const tenant = writeTenantsFile(tmpDir);
+  const fake = await startFake(tenant);
+  const stack = { tenant, fake, redisPrefix, tmpDir, targets };
+  stack.handles = { direct: fake, ...(await startServers(targets, stack, tmpDir)) };
+  return stack;
+}
+
+/**
+ * Replaces the proxies with fresh processes (the fake Blooio stays): what a load leaves behind
+ * (a heap grown under saturation, idempotency records, pooled sockets) must not count against the
+ * next one.
+ */
+async function restartServers(stack) {
+  const proxies = Object.entries(stack.handles).filter(([name]) => name !== 'direct');
+  await Promise.all(proxies.map(([, handle]) => stop(handle.server, 10_000)));
+  const targets = new Set(proxies.map(([name]) => name));
+  Object.assign(stack.handles, await startServers(targets, stack, stack.tmpDir));
+}
+
+module.exports = {
+  startStack,
+  restartServers,
+  newRedisPrefix,
+  POOL_SIZE,
+  REDIS_URL,
+  RESULTS_DIR,
+  ROOT,
+};
