@@ -24,6 +24,7 @@ export class RedisConnection implements OnApplicationBootstrap, OnApplicationShu
   private readonly logger = new Logger(RedisConnection.name);
   private up = false;
   private failureReported = false;
+  private closing = false;
 
   constructor(
     @Inject(redisConfig.KEY) private readonly config: RedisConfig,
@@ -87,6 +88,7 @@ export class RedisConnection implements OnApplicationBootstrap, OnApplicationShu
   async onApplicationShutdown(): Promise<void> {
     if (!this.client || this.client.status === 'end') return;
     await this.work.settled(this.config.commandTimeoutMs * 2);
+    this.closing = true;
     try {
       await this.client.quit();
     } catch {
@@ -103,6 +105,7 @@ export class RedisConnection implements OnApplicationBootstrap, OnApplicationShu
 
   /** Logged once per outage (or failed first connection), not on every reconnection attempt. */
   private markDown(reason: string): void {
+    if (this.closing) return;
     if (this.up) {
       this.up = false;
       this.failureReported = true;
