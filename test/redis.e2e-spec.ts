@@ -216,7 +216,7 @@ describeWithRedis('replicas sharing one Redis (e2e)', () => {
         },
         body: JSON.stringify(message()),
       });
-    return { child, post };
+    return { process: child, post };
   }
 
   it('frees the key of a request cut by the shutdown grace period before Redis closes', async () => {
@@ -230,59 +230,32 @@ describeWithRedis('replicas sharing one Redis (e2e)', () => {
       const cut = draining.post('order-48').catch(() => 'connection cut');
       await waitFor(() => hanging.requests.length === 1);
       const signalledAt = Date.now();
-      draining.child.child.kill('SIGTERM');
+      draining.process.child.kill('SIGTERM');
       expect(await cut).toBe('connection cut');
-      expect(await draining.child.exited).toBe(0);
+      expect(await draining.process.exited).toBe(0);
       // The call to Blooio was aborted at the cut, not awaited until its 8 s deadline.
       expect(Date.now() - signalledAt).toBeLessThan(2_500);
       // Closing Redis on purpose is not an outage.
-      expect(draining.child.stdout()).not.toContain('Redis connection lost');
+      expect(draining.process.stdout()).not.toContain('Redis connection lost');
 
       // No lock left behind: another replica sends the same key at once.
       const survivor = await replica({}, testTenantsDocument());
       expect((await send(survivor, KEYS.acmeOrders, 'order-48')).status).toBe(202);
     } finally {
-      draining.child.child.kill('SIGKILL');
+      draining.process.child.kill('SIGKILL');
       await hanging.close();
     }
   });
 
   it('frees the lock of a replica killed mid-request once its TTL ends', async () => {
     const hanging = await BlooioSimulator.start({ latencyMs: 10_000 });
-    const port = await freePort();
-    const dir = mkdtempSync(join(tmpdir(), 'bgw-redis-'));
-    const tenantsFile = join(dir, 'tenants.yaml');
-    writeFileSync(tenantsFile, JSON.stringify(testTenantsDocument()));
-    const doomed = runNode(distFile('main.js'), [], {
-      env: {
-        ...TEST_TENANT_ENV,
-        NODE_ENV: 'production',
-        HOST: '127.0.0.1',
-        PORT: String(port),
-        TENANTS_FILE: tenantsFile,
-        BLOOIO_BASE_URL: hanging.baseUrl,
-        BLOOIO_TIMEOUT_MS: '1000',
-        BLOOIO_MAX_RETRIES: '0',
-        REDIS_URL: TEST_REDIS_URL,
-        REDIS_KEY_PREFIX: prefix,
-        LOG_LEVEL: 'warn',
-      },
-    });
+    const doomed = await replicaProcess(hanging, { BLOOIO_TIMEOUT_MS: '1000' });
     try {
-      await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/health/ready`)).ok, 10_000);
       // The send reaches Blooio and hangs there: the key is locked in Redis.
-      const abandoned = fetch(`http://127.0.0.1:${port}/v1/messages`, {
-        method: 'POST',
-        headers: {
-          ...bearer(KEYS.acmeOrders),
-          'content-type': 'application/json',
-          'idempotency-key': 'order-45',
-        },
-        body: JSON.stringify(message()),
-      }).catch(() => 'connection lost');
+      const abandoned = doomed.post('order-45').catch(() => 'connection lost');
       await waitFor(() => hanging.requests.length === 1);
       const lockedAt = Date.now();
-      doomed.child.kill('SIGKILL');
+      doomed.process.child.kill('SIGKILL');
       expect(await abandoned).toBe('connection lost');
 
       // Another replica sees the lock, then takes the key once the lock's TTL (timeout + 5 s) ends.
@@ -303,8 +276,8 @@ describeWithRedis('replicas sharing one Redis (e2e)', () => {
       expect(waitedMs).toBeLessThan(8_000);
       expect(simulator.requests).toHaveLength(1);
     } finally {
-      doomed.child.kill('SIGKILL');
-      await doomed.exited;
+      doomed.process.child.kill('SIGKILL');
+      await doomed.process.exited;
       await hanging.close();
     }
   });
