@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
-import { storeCall } from '../redis/store-unavailable.error';
+import { storeCall, StoreUnavailableError } from '../redis/store-unavailable.error';
 import type {
   BeginResult,
   IdempotencyLock,
@@ -75,8 +75,7 @@ export class RedisIdempotencyStore implements IdempotencyStore {
       case 'started':
         return { kind, lock: { key, fingerprint, token } };
       case 'replay':
-        // An unreadable record (another version's format, a hand edit) is a store failure: 503.
-        return { kind, response: await storeCall(() => Promise.resolve(parseResponse(response))) };
+        return { kind, response: parseRecordedResponse(response) };
       case 'mismatch':
       case 'in_flight':
         return { kind };
@@ -105,14 +104,19 @@ export class RedisIdempotencyStore implements IdempotencyStore {
 
 const recordKey = (key: string) => `idem:${key}`;
 
-function parseResponse(json: string): StoredResponse {
-  const response = JSON.parse(json) as Partial<StoredResponse> | null;
-  if (
-    typeof response?.status !== 'number' ||
-    typeof response.body !== 'string' ||
-    typeof response.headers !== 'object'
-  ) {
-    throw new TypeError('an idempotency record without status, headers and body');
+/** An unreadable record (another version's format, a hand edit) is a store failure: 503. */
+function parseRecordedResponse(json: string): StoredResponse {
+  try {
+    const response = JSON.parse(json) as Partial<StoredResponse> | null;
+    if (
+      typeof response?.status !== 'number' ||
+      typeof response.body !== 'string' ||
+      typeof response.headers !== 'object'
+    ) {
+      throw new TypeError('an idempotency record without status, headers and body');
+    }
+    return response as StoredResponse;
+  } catch (error) {
+    throw new StoreUnavailableError(error);
   }
-  return response as StoredResponse;
 }

@@ -3,21 +3,16 @@ import { Injectable } from '@nestjs/common';
 /** Whether this process is shutting down: readiness turns 503 the moment it does. */
 @Injectable()
 export class ShutdownState {
-  private since?: number;
-  private expired = false;
+  private shuttingDown = false;
+  private graceOver = false;
   private readonly onExpiry: (() => void)[] = [];
 
   get draining(): boolean {
-    return this.since !== undefined;
-  }
-
-  /** The grace period ran out and requests were cut: nothing is worth waiting for any more. */
-  get graceExpired(): boolean {
-    return this.expired;
+    return this.shuttingDown;
   }
 
   begin(): void {
-    this.since ??= Date.now();
+    this.shuttingDown = true;
   }
 
   /** Runs `listener` the moment the grace period runs out (to abort work nobody waits for). */
@@ -26,8 +21,8 @@ export class ShutdownState {
   }
 
   expireGrace(): void {
-    if (this.expired) return;
-    this.expired = true;
+    if (this.graceOver) return;
+    this.graceOver = true;
     for (const listener of this.onExpiry) listener();
   }
 }
