@@ -16,6 +16,8 @@ const transform = {
 };
 
 const transformIgnorePatterns = ['/node_modules/(?!content-disposition/)'];
+// Builds kept for A/B benchmarks (npm run bench:ab) are copies of dist/ and package.json.
+const modulePathIgnorePatterns = ['<rootDir>/.bench-builds/'];
 
 module.exports = {
   globalSetup: '<rootDir>/test/jest/redis.global-setup.js',
@@ -28,6 +30,7 @@ module.exports = {
       moduleFileExtensions: ['ts', 'js', 'json'],
       transform,
       transformIgnorePatterns,
+      modulePathIgnorePatterns,
     },
     {
       displayName: 'e2e',
@@ -37,6 +40,7 @@ module.exports = {
       moduleFileExtensions: ['ts', 'js', 'json'],
       transform,
       transformIgnorePatterns,
+      modulePathIgnorePatterns,
     },
   ],
 };

@@ -18,8 +18,12 @@ function tail(chunks) {
  * Starts `node <script> ...args`. stdout is either consumed here (to find the ready line) or
  * handed to an already open file descriptor, so that a busy child never blocks on a full pipe.
  */
-function startNode(name, script, { args = [], env = {}, replaceEnv, cwd, stdoutFd } = {}) {
-  const child = spawn(process.execPath, [script, ...args], {
+function startNode(
+  name,
+  script,
+  { nodeArgs = [], args = [], env = {}, replaceEnv, cwd, stdoutFd } = {},
+) {
+  const child = spawn(process.execPath, [...nodeArgs, script, ...args], {
     cwd,
     env: replaceEnv ?? { ...process.env, ...env },
     stdio: ['ignore', stdoutFd ?? 'pipe', 'pipe'],
@@ -128,7 +132,21 @@ function killAllNow() {
   for (const server of children) server.child.kill('SIGKILL');
 }
 
+/** Runs a bench tool's main(): no child outlives it, on error, exit or Ctrl-C. */
+function runTool(main) {
+  process.on('exit', killAllNow);
+  process.on('SIGINT', () => {
+    killAllNow();
+    process.exit(130);
+  });
+  main().catch((error) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}
+
 module.exports = {
+  runTool,
   childPids,
   startNode,
   waitForListening,

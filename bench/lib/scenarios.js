@@ -45,9 +45,13 @@ function buildScenarios() {
   return list.map((s) => ({ ...s, name: scenarioName(s) }));
 }
 
-/** The issue's recipients: distinct, E.164 (the first is the 1-recipient case). */
+/**
+ * The issue's recipients: distinct, E.164 (the first is the 1-recipient case), in a real area code
+ * (+1 212 555 01xx, the range set aside for fiction). A +1 555 number matches no NANP country, so
+ * libphonenumber tries the patterns of all 25 before giving up: 3× the cost of a real number.
+ */
 function recipientList(count) {
-  return Array.from({ length: count }, (_, i) => `+1555010${String(i).padStart(4, '0')}`);
+  return Array.from({ length: count }, (_, i) => `+1212555${String(100 + i).padStart(4, '0')}`);
 }
 
 module.exports = { TARGETS, LOADS, DURATIONS, buildScenarios, recipientList, scenarioName };

@@ -41,7 +41,15 @@ async function startReference(fake, tenant) {
 }
 
 /** The gateway as production runs it; its JSON log lines go straight to a file (fd). */
-async function startGateway(name, fake, tenant, tmpDir, extraEnv = {}) {
+async function startGateway(
+  name,
+  fake,
+  tenant,
+  tmpDir,
+  extraEnv = {},
+  nodeArgs = [],
+  main = path.join(ROOT, 'dist', 'main.js'),
+) {
   const port = await freePort();
   const logFile = path.join(tmpDir, `${name.replace(/\W+/g, '-')}.log`);
   const fd = openSync(logFile, 'a'); // 'a': a restarted gateway adds to the same log
@@ -49,7 +57,8 @@ async function startGateway(name, fake, tenant, tmpDir, extraEnv = {}) {
   for (const key of GATEWAY_UNSET) delete env[key];
   let server;
   try {
-    server = startNode(name, path.join(ROOT, 'dist', 'main.js'), {
+    server = startNode(name, main, {
+      nodeArgs,
       cwd: ROOT,
       stdoutFd: fd,
       replaceEnv: {
@@ -83,16 +92,23 @@ function newRedisPrefix() {
 
 /** Starts the proxies among `targets` (the fake Blooio is `direct`), in parallel. */
 async function startServers(targets, stack, tmpDir) {
-  const { fake, tenant, redisPrefix } = stack;
+  const { fake, tenant, redisPrefix, nodeArgs } = stack;
   const starting = {
     reference: targets.has('reference') && startReference(fake, tenant),
-    gateway: targets.has('gateway') && startGateway('gateway', fake, tenant, tmpDir),
+    gateway: targets.has('gateway') && startGateway('gateway', fake, tenant, tmpDir, {}, nodeArgs),
     'gateway+redis':
       targets.has('gateway+redis') &&
-      startGateway('gateway+redis', fake, tenant, tmpDir, {
-        REDIS_URL,
-        REDIS_KEY_PREFIX: redisPrefix,
-      }),
+      startGateway(
+        'gateway+redis',
+        fake,
+        tenant,
+        tmpDir,
+        {
+          REDIS_URL,
+          REDIS_KEY_PREFIX: redisPrefix,
+        },
+        nodeArgs,
+      ),
   };
   const entries = Object.entries(starting).filter(([, promise]) => promise);
   const settled = await Promise.allSettled(entries.map(([, promise]) => promise));
@@ -103,12 +119,13 @@ async function startServers(targets, stack, tmpDir) {
 
 /**
  * @param {Set<string>} targets which of direct/reference/gateway/gateway+redis to start
+ * @param {string[]} [nodeArgs] node flags for the gateways (the profiler's --cpu-prof)
  * @returns the tenant, the fake, and one {server, url} per target
  */
-async function startStack(targets, tmpDir, redisPrefix = newRedisPrefix()) {
+async function startStack(targets, tmpDir, redisPrefix = newRedisPrefix(), nodeArgs = []) {
   const tenant = writeTenantsFile(tmpDir);
   const fake = await startFake(tenant);
-  const stack = { tenant, fake, redisPrefix, tmpDir, targets };
+  const stack = { tenant, fake, redisPrefix, tmpDir, targets, nodeArgs };
   stack.handles = { direct: fake, ...(await startServers(targets, stack, tmpDir)) };
   return stack;
 }
@@ -126,6 +143,8 @@ async function restartServers(stack) {
 }
 
 module.exports = {
+  startFake,
+  startGateway,
   startStack,
   restartServers,
   newRedisPrefix,

@@ -1,8 +1,10 @@
 import { HttpService } from '@nestjs/axios';
 import { Inject, Injectable } from '@nestjs/common';
+import type { AxiosInstance } from 'axios';
 import type { Secret } from '../common/secret';
 import { chatIdPathSegment } from '../messages/recipients';
 import { BLOOIO_BASE_URL } from './blooio.constants';
+import { keepOnlyTransport } from './lean-axios';
 import {
   BlooioHttpError,
   BlooioNetworkError,
@@ -35,7 +37,8 @@ export interface BlooioSendResult {
   body: BlooioSendMessageResponse;
 }
 
-const identity = (data: unknown): unknown => data;
+/** Every status resolves: the client, not axios, decides what is an error. */
+const everyStatus = (): boolean => true;
 
 /** Blooio's codes are snake_case words: pass on only those, and never one holding the key. */
 function safeCode(code: unknown, apiKey: Secret): code is string {
@@ -47,10 +50,15 @@ function safeCode(code: unknown, apiKey: Secret): code is string {
 /** The only code that speaks HTTP to Blooio. One call is one attempt; policies wrap it. */
 @Injectable()
 export class BlooioClient {
+  private readonly axios: AxiosInstance;
+
   constructor(
-    private readonly http: HttpService,
+    http: HttpService,
     @Inject(BLOOIO_BASE_URL) private readonly baseUrl: string,
-  ) {}
+  ) {
+    // axiosRef, not HttpService's rxjs wrapper; and no instance defaults to merge on every call.
+    this.axios = keepOnlyTransport(http.axiosRef);
+  }
 
   async sendMessage(command: BlooioSendCommand): Promise<BlooioSendResult> {
     const headers: Record<string, string> = {
@@ -67,15 +75,15 @@ export class BlooioClient {
     let text: string;
     let retryAfter: string | undefined;
     try {
-      const response = await this.http.axiosRef.request<string>({
+      // The adapter hands back the body as text; with no default transforms, axios leaves it so.
+      const response = await this.axios.request<string>({
         url: `${this.baseUrl}/chats/${chatIdPathSegment(command.chatId)}/messages`,
         method: 'POST',
         headers,
         data: JSON.stringify(command.body),
         signal: command.signal,
         responseType: 'text',
-        transformResponse: identity,
-        validateStatus: () => true,
+        validateStatus: everyStatus,
       });
       status = response.status;
       text = response.data;

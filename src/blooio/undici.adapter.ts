@@ -1,4 +1,4 @@
-import { AxiosHeaders, type AxiosAdapter, type AxiosResponse } from 'axios';
+import type { AxiosAdapter, AxiosResponse } from 'axios';
 import type { Dispatcher } from 'undici';
 
 /**
@@ -8,27 +8,25 @@ import type { Dispatcher } from 'undici';
  * `config.signal` aborts the request (the deadline).
  */
 export function createUndiciAdapter(dispatcher: Dispatcher): AxiosAdapter {
+  const origins = new OriginCache();
   return async (config) => {
-    const url = new URL(config.baseURL ? config.baseURL + (config.url ?? '') : (config.url ?? ''));
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(AxiosHeaders.from(config.headers).toJSON())) {
-      if (value !== undefined && value !== null) headers[name.toLowerCase()] = String(value);
-    }
+    const { origin, path } = origins.split((config.baseURL ?? '') + (config.url ?? ''));
     const response = await dispatcher.request({
-      origin: url.origin,
-      path: url.pathname + url.search,
+      origin,
+      path,
       method: (config.method ?? 'get').toUpperCase(),
-      headers,
+      // axios has already made config.headers an AxiosHeaders; toJSON drops unset values.
+      headers: config.headers.toJSON(true),
       body:
         typeof config.data === 'string' || Buffer.isBuffer(config.data) ? config.data : undefined,
       signal: config.signal,
     });
-    const data = await response.body.text();
     const result: AxiosResponse<string> = {
-      data,
+      data: await response.body.text(),
       status: response.statusCode,
       statusText: '',
-      headers: new AxiosHeaders(flattenHeaders(response.headers)),
+      // axios wraps these in AxiosHeaders itself (dispatchRequest), arrays included.
+      headers: response.headers,
       config,
       request: undefined,
     };
@@ -36,10 +34,39 @@ export function createUndiciAdapter(dispatcher: Dispatcher): AxiosAdapter {
   };
 }
 
-function flattenHeaders(headers: Dispatcher.ResponseData['headers']): Record<string, string> {
-  const flat: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value;
+/**
+ * Splits an absolute http(s) URL into origin and path without a WHATWG parse per request: each
+ * origin is parsed and checked once, and the path is sent exactly as the caller encoded it.
+ */
+export class OriginCache {
+  /** The origin as written in a URL → as undici wants it (lower-case host, no default port). */
+  private readonly origins = new Map<string, string>();
+
+  split(url: string): { origin: string; path: string } {
+    const afterScheme = url.indexOf('://');
+    const pathStart = afterScheme < 0 ? -1 : url.indexOf('/', afterScheme + 3);
+    const written = pathStart < 0 ? url : url.slice(0, pathStart);
+    let origin = this.origins.get(written);
+    if (origin === undefined) {
+      origin = parseOrigin(written);
+      if (this.origins.size >= 100) this.origins.clear(); // origins come from config: a handful
+      this.origins.set(written, origin);
+    }
+    return { origin, path: pathStart < 0 ? '/' : url.slice(pathStart) };
   }
-  return flat;
+}
+
+function parseOrigin(written: string): string {
+  const parsed = URL.canParse(written) ? new URL(written) : undefined;
+  if (
+    !parsed ||
+    !/^https?:$/.test(parsed.protocol) ||
+    parsed.username ||
+    parsed.password ||
+    parsed.search ||
+    parsed.hash
+  ) {
+    throw new TypeError('the Blooio adapter needs an absolute http(s) URL without credentials');
+  }
+  return parsed.origin;
 }

@@ -1,0 +1,137 @@
+'use strict';
+
+/**
+ * Where a request's CPU goes: runs the gateway from dist/ under `node --cpu-prof` at saturation
+ * (fast fake Blooio, 1 recipient) and sorts the self time of the loaded part of the profile into
+ * the parts of a request: auth, validation, normalisation, mapping, client, logging, metrics...
+ *
+ *   npm run bench:profile [-- --seconds 10] [-- --redis] [-- --key] [-- --top 30] [-- --keep]
+ *
+ * Samples taken before the load starts (boot) or after it ends (shutdown) are left out. --keep
+ * leaves the .cpuprofile in the temporary directory (open it in Chrome DevTools).
+ */
+const { mkdtempSync, readdirSync, readFileSync, rmSync } = require('node:fs');
+const { tmpdir } = require('node:os');
+const path = require('node:path');
+const { parseArgs } = require('node:util');
+const { runLoad } = require('./lib/load');
+const { runTool, stopAll } = require('./lib/processes');
+const { startStack, newRedisPrefix, REDIS_URL } = require('./lib/stack');
+const { requestFor } = require('./lib/requests');
+const { deletePrefixedKeys } = require('./lib/redis');
+const { categoriseNodes, CATEGORY_ORDER } = require('./lib/profile-categories');
+
+const { values: args } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '50' },
+    recipients: { type: 'string', default: '1' },
+    redis: { type: 'boolean', default: false },
+    key: { type: 'boolean', default: false },
+    top: { type: 'string', default: '25' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+
+/** Self time per function and per category, from the samples between `fromUs` and `toUs`. */
+function summarise(profile, fromUs, toUs) {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const categoryOf = categoriseNodes(profile);
+  const selfByNode = new Map();
+  let t = profile.startTime;
+  let total = 0;
+  for (let i = 0; i < profile.samples.length; i++) {
+    t += profile.timeDeltas[i];
+    if (t < fromUs || t > toUs) continue;
+    const delta = profile.timeDeltas[i + 1] ?? 0;
+    const id = profile.samples[i];
+    selfByNode.set(id, (selfByNode.get(id) ?? 0) + delta);
+    total += delta;
+  }
+  const categories = new Map();
+  const functions = new Map();
+  for (const [id, us] of selfByNode) {
+    const frame = byId.get(id).callFrame;
+    const category = categoryOf.get(id);
+    if (category === 'idle') {
+      total -= us;
+      continue;
+    }
+    categories.set(category, (categories.get(category) ?? 0) + us);
+    const where = frame.url
+      ? frame.url.replace(/^.*node_modules\//, '').replace(/^.*\/dist\//, 'dist/')
+      : '';
+    const name = `${frame.functionName || '(anonymous)'} ${where}:${frame.lineNumber + 1}`;
+    const entry = functions.get(name) ?? { us: 0, category };
+    entry.us += us;
+    functions.set(name, entry);
+  }
+  return { total, categories, functions };
+}
+
+function pct(part, total) {
+  return `${((100 * part) / total).toFixed(1).padStart(5)}%`;
+}
+
+async function main() {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bgw-profile-'));
+  const profileDir = path.join(dir, 'profile');
+  const target = args.redis ? 'gateway+redis' : 'gateway';
+  const redisPrefix = newRedisPrefix();
+  try {
+    const stack = await startStack(new Set([target]), dir, redisPrefix, [
+      '--cpu-prof',
+      `--cpu-prof-dir=${profileDir}`,
+    ]);
+    const scenario = {
+      target,
+      recipients: Number(args.recipients),
+      idempotencyKey: args.key,
+    };
+    const request = requestFor(scenario, stack);
+    const load = { ...request, idempotencyKey: args.key, connections: Number(args.connections) };
+    await runLoad({ ...load, seconds: 2 }); // warm-up: JIT, pools, sockets
+    const server = stack.handles[target].server;
+    const loadStart = performance.now();
+    const result = await runLoad({ ...load, seconds: Number(args.seconds) });
+    const loadEnd = performance.now();
+    const stoppedAt = performance.now();
+    server.child.kill('SIGINT');
+    await new Promise((resolve) => server.child.once('exit', resolve));
+    await stopAll();
+
+    const file = readdirSync(profileDir).find((name) => name.endsWith('.cpuprofile'));
+    const profile = JSON.parse(readFileSync(path.join(profileDir, file), 'utf8'));
+    // The profile ends at exit; count back from there to the window the load ran in.
+    const endUs = profile.endTime - (performance.now() - stoppedAt) * 1000;
+    const fromUs = endUs - (loadEnd - loadStart) * 1000 + 250_000; // skip the first 250 ms
+    const { total, categories, functions } = summarise(profile, fromUs, endUs - 100_000);
+
+    const cpuMsPer1k = total / 1000 / (result.requests / 1000);
+    console.log(
+      `${target}, ${args.recipients} recipient(s)${args.key ? ', Idempotency-Key' : ''}: ` +
+        `${Math.round(result.rps)} req/s, ${result.non2xx} non-2xx, ${result.errors} errors; ` +
+        `profiled CPU ${Math.round(cpuMsPer1k)} ms per 1,000 requests (main thread)\n`,
+    );
+    console.log('share   µs/req  part of the request');
+    const order = [...categories.entries()].sort(
+      (a, b) => CATEGORY_ORDER.indexOf(a[0]) - CATEGORY_ORDER.indexOf(b[0]) || b[1] - a[1],
+    );
+    for (const [category, us] of order) {
+      const perRequest = (us / result.requests).toFixed(1).padStart(7);
+      console.log(`${pct(us, total)} ${perRequest}  ${category}`);
+    }
+    console.log(`\ntop ${args.top} functions by self time:`);
+    const top = [...functions.entries()].sort((a, b) => b[1].us - a[1].us);
+    for (const [name, { us, category }] of top.slice(0, Number(args.top))) {
+      console.log(`${pct(us, total)}  [${category}] ${name}`);
+    }
+    if (args.keep) console.log(`\nprofile: ${path.join(profileDir, file)}`);
+  } finally {
+    await stopAll();
+    if (args.redis) await deletePrefixedKeys(REDIS_URL, redisPrefix).catch(() => undefined);
+    if (!args.keep) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+runTool(main);
