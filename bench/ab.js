@@ -6,6 +6,7 @@
  * both alike. The numbers for bench/NOTES.md.
  *
  *   npm run bench:ab -- <dir A> <dir B> [...] [--rounds 3] [--seconds 8] [--redis] [--key]
+ *   npm run bench:ab -- <dir> '<dir>::--max-semi-space-size=32,LOG_LEVEL=warn'   (other flags, env)
  *
  * Each <dir> holds a build inside this repository, e.g. .bench-builds/before (its dist/ and
  * package.json), so that it finds node_modules: `npm run bench:ab -- --save before` makes one.
@@ -38,9 +39,23 @@ const { values: args, positionals: dirs } = parseArgs({
   },
 });
 
-async function measure(dir, stack, round) {
+/** `dir` or `dir::--flag,NAME=value`: the same build, with other node flags or variables. */
+function parseEntry(entry) {
+  const [dir, extras = ''] = entry.split('::');
+  const tokens = extras ? extras.split(',') : [];
+  const env = Object.fromEntries(
+    tokens.filter((t) => !t.startsWith('--')).map((t) => t.split(/=(.*)/s, 2)),
+  );
+  return { dir, nodeArgs: tokens.filter((t) => t.startsWith('--')), env };
+}
+
+async function measure(entry, stack, round) {
+  const { dir, nodeArgs, env: entryEnv } = parseEntry(entry);
   const target = args.redis ? 'gateway+redis' : 'gateway';
-  const env = args.redis ? { REDIS_URL, REDIS_KEY_PREFIX: stack.redisPrefix } : {};
+  const env = {
+    ...(args.redis && { REDIS_URL, REDIS_KEY_PREFIX: stack.redisPrefix }),
+    ...entryEnv,
+  };
   const name = `${path.basename(dir)}-${round}`;
   const gateway = await startGateway(
     name,
@@ -48,7 +63,7 @@ async function measure(dir, stack, round) {
     stack.tenant,
     stack.tmpDir,
     env,
-    [],
+    nodeArgs,
     path.resolve(dir, 'dist', 'main.js'),
   );
   try {

@@ -5,7 +5,8 @@
  * (fast fake Blooio, 1 recipient) and sorts the self time of the loaded part of the profile into
  * the parts of a request: auth, validation, normalisation, mapping, client, logging, metrics...
  *
- *   npm run bench:profile [-- --seconds 10] [-- --redis] [-- --key] [-- --top 30] [-- --keep]
+ *   npm run bench:profile [-- --seconds 10] [--redis] [--key] [--top 30] [--category fastify]
+ *                        [--build .bench-builds/<name>] [--keep]
  *
  * Samples taken before the load starts (boot) or after it ends (shutdown) are left out. --keep
  * leaves the .cpuprofile in the temporary directory (open it in Chrome DevTools).
@@ -30,6 +31,8 @@ const { values: args } = parseArgs({
     key: { type: 'boolean', default: false },
     top: { type: 'string', default: '25' },
     keep: { type: 'boolean', default: false },
+    category: { type: 'string' },
+    build: { type: 'string' },
   },
 });
 
@@ -79,10 +82,11 @@ async function main() {
   const target = args.redis ? 'gateway+redis' : 'gateway';
   const redisPrefix = newRedisPrefix();
   try {
-    const stack = await startStack(new Set([target]), dir, redisPrefix, [
-      '--cpu-prof',
-      `--cpu-prof-dir=${profileDir}`,
-    ]);
+    const stack = await startStack(new Set([target]), dir, {
+      redisPrefix,
+      nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`],
+      main: args.build && path.resolve(args.build, 'dist', 'main.js'),
+    });
     const scenario = {
       target,
       recipients: Number(args.recipients),
@@ -122,7 +126,9 @@ async function main() {
       console.log(`${pct(us, total)} ${perRequest}  ${category}`);
     }
     console.log(`\ntop ${args.top} functions by self time:`);
-    const top = [...functions.entries()].sort((a, b) => b[1].us - a[1].us);
+    const top = [...functions.entries()]
+      .filter(([, entry]) => !args.category || entry.category === args.category)
+      .sort((a, b) => b[1].us - a[1].us);
     for (const [name, { us, category }] of top.slice(0, Number(args.top))) {
       console.log(`${pct(us, total)}  [${category}] ${name}`);
     }

@@ -17,6 +17,7 @@ import { registerHttpMetrics } from './metrics/http-metrics.hook';
 import { ProblemDetailsFilter } from './problems/problem-details.filter';
 import { ProblemException } from './problems/problem.exception';
 import { ApiKeyGuard } from './tenants/api-key.guard';
+import { createRequestLogger } from './logging/logger';
 import { RequestLogController } from './logging/request-log.controller';
 
 export const DOCS_PATH = 'docs';
@@ -38,7 +39,7 @@ export function createFastifyAdapter(options: AdapterOptions): FastifyAdapter {
   return new FastifyAdapter({
     bodyLimit: options.bodyLimitBytes,
     loggerInstance: options.logger,
-    logController: new RequestLogController(),
+    logController: new RequestLogController(createRequestLogger(options.logger)),
     genReqId: requestIdFor,
     requestIdHeader: false,
     // While shutting down, a request that still arrives on an open connection is served, not

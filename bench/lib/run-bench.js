@@ -136,7 +136,7 @@ async function runBench(options, tmpDir, cleanupState) {
 
   const redisPrefix = newRedisPrefix();
   if (targets.has('gateway+redis')) cleanupState.redisPrefix = redisPrefix; // before any key exists
-  const stack = await startStack(targets, tmpDir, redisPrefix);
+  const stack = await startStack(targets, tmpDir, { redisPrefix });
   const pids = Object.entries(stack.handles)
     .filter(([name]) => name !== 'direct')
     .map(([name, h]) => `${name} ${h.server.pid}`);

@@ -92,10 +92,11 @@ function newRedisPrefix() {
 
 /** Starts the proxies among `targets` (the fake Blooio is `direct`), in parallel. */
 async function startServers(targets, stack, tmpDir) {
-  const { fake, tenant, redisPrefix, nodeArgs } = stack;
+  const { fake, tenant, redisPrefix, nodeArgs, main } = stack;
   const starting = {
     reference: targets.has('reference') && startReference(fake, tenant),
-    gateway: targets.has('gateway') && startGateway('gateway', fake, tenant, tmpDir, {}, nodeArgs),
+    gateway:
+      targets.has('gateway') && startGateway('gateway', fake, tenant, tmpDir, {}, nodeArgs, main),
     'gateway+redis':
       targets.has('gateway+redis') &&
       startGateway(
@@ -108,6 +109,7 @@ async function startServers(targets, stack, tmpDir) {
           REDIS_KEY_PREFIX: redisPrefix,
         },
         nodeArgs,
+        main,
       ),
   };
   const entries = Object.entries(starting).filter(([, promise]) => promise);
@@ -119,13 +121,20 @@ async function startServers(targets, stack, tmpDir) {
 
 /**
  * @param {Set<string>} targets which of direct/reference/gateway/gateway+redis to start
- * @param {string[]} [nodeArgs] node flags for the gateways (the profiler's --cpu-prof)
+ * @param {object} [options]
+ * @param {string} [options.redisPrefix] the per-run Redis key prefix
+ * @param {string[]} [options.nodeArgs] node flags for the gateways (the profiler's --cpu-prof)
+ * @param {string} [options.main] the gateway's entry point, if not dist/main.js (a saved build)
  * @returns the tenant, the fake, and one {server, url} per target
  */
-async function startStack(targets, tmpDir, redisPrefix = newRedisPrefix(), nodeArgs = []) {
+async function startStack(
+  targets,
+  tmpDir,
+  { redisPrefix = newRedisPrefix(), nodeArgs = [], main } = {},
+) {
   const tenant = writeTenantsFile(tmpDir);
   const fake = await startFake(tenant);
-  const stack = { tenant, fake, redisPrefix, tmpDir, targets, nodeArgs };
+  const stack = { tenant, fake, redisPrefix, tmpDir, targets, nodeArgs, main };
   stack.handles = { direct: fake, ...(await startServers(targets, stack, tmpDir)) };
   return stack;
 }

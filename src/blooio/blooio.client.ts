@@ -3,6 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { AxiosInstance } from 'axios';
 import type { Secret } from '../common/secret';
 import { chatIdPathSegment } from '../messages/recipients';
+import type { AttemptDeadline } from './attempt-deadline';
 import { BLOOIO_BASE_URL } from './blooio.constants';
 import { keepOnlyTransport } from './lean-axios';
 import {
@@ -28,7 +29,7 @@ export interface BlooioSendCommand {
   fromNumber?: string;
   requestId: string;
   /** Aborts the call at the deadline. */
-  signal: AbortSignal;
+  signal: AttemptDeadline;
 }
 
 export interface BlooioSendResult {

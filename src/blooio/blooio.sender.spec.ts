@@ -24,7 +24,7 @@ function scriptedClient(steps: Step[]) {
       };
       if (step === 'hang') {
         return new Promise((_resolve, reject) =>
-          command.signal.addEventListener('abort', () => reject(new BlooioTimeoutError())),
+          command.signal.once('abort', () => reject(new BlooioTimeoutError())),
         );
       }
       return step instanceof Error ? Promise.reject(step) : Promise.resolve(step);

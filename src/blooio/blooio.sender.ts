@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import { blooioConfig, type BlooioConfig } from '../config/blooio.config';
+import { AttemptDeadline } from './attempt-deadline';
 import { BlooioClient, type BlooioSendCommand, type BlooioSendResult } from './blooio.client';
 import { GatewayMetrics } from '../metrics/gateway.metrics';
 import {
@@ -91,19 +92,16 @@ export class BlooioSender {
 
     for (let attempt = 0; ; attempt += 1) {
       // One timer per attempt, cleared when it ends: whichever comes first of the attempt's own
-      // timeout and the send's deadline. (AbortSignal.timeout timers are never cleared: at a few
-      // thousand sends a second they pile up by the ten thousand until they fire.)
+      // timeout and the send's deadline.
       const remainingMs = deadlineAt - Date.now();
       const endsAtDeadline = this.config.attemptTimeoutMs >= remainingMs;
-      const attemptAbort = new AbortController();
-      const timer = setTimeout(
-        () => attemptAbort.abort(),
+      const deadline = new AttemptDeadline(
         Math.max(1, Math.min(this.config.attemptTimeoutMs, remainingMs)),
       );
       const startedAt = performance.now();
       trace.attempts = attempt + 1;
       try {
-        const result = await this.client.sendMessage({ ...command, signal: attemptAbort.signal });
+        const result = await this.client.sendMessage({ ...command, signal: deadline });
         trace.status = result.status;
         this.metrics.observeUpstream(tenant, 'accepted', elapsedSeconds(startedAt));
         return { ...result, attempts: attempt + 1 };
@@ -112,7 +110,7 @@ export class BlooioSender {
           trace.status = error.status;
         }
         this.metrics.observeUpstream(tenant, outcomeOf(error), elapsedSeconds(startedAt));
-        if (attemptAbort.signal.aborted && endsAtDeadline) throw new BlooioTimeoutError();
+        if (deadline.aborted && endsAtDeadline) throw new BlooioTimeoutError();
         if (
           !(error instanceof BlooioError) ||
           !isRetryable(error) ||
@@ -127,7 +125,7 @@ export class BlooioSender {
         this.metrics.upstreamRetries.inc({ tenant });
         await sleep(delay);
       } finally {
-        clearTimeout(timer);
+        deadline.clear();
       }
     }
   }

@@ -1,4 +1,4 @@
-import pino, { type DestinationStream, type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import type { LogLevel } from '../config/app.config';
 
 /**
@@ -15,6 +15,16 @@ export const REDACTED_PATHS = [
   'authorization',
 ];
 
+/** What every logger of the gateway shares: level, base fields, time and level format. */
+function baseOptions(level: string): LoggerOptions {
+  return {
+    level,
+    base: { service: 'blooio-gateway' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+  };
+}
+
 /**
  * JSON lines on stdout (or `destination`, which tests capture). Written asynchronously: a request
  * never waits for a write(2); lines queued while one is in flight go out together, and `flush()`
@@ -22,13 +32,17 @@ export const REDACTED_PATHS = [
  */
 export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
   return pino(
-    {
-      level,
-      base: { service: 'blooio-gateway' },
-      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-      timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
-    },
+    { ...baseOptions(level), redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
     destination ?? pino.destination({ dest: 1, sync: false }),
   );
+}
+
+/**
+ * The request log's logger: the same stream, level and format as `logger`, without path
+ * redaction. The request line is built field by field from values that are never secret
+ * (RequestLogController), so redacting it found nothing and cost 45% of writing it (3.5 of 8 µs).
+ */
+export function createRequestLogger(logger: Logger): Logger {
+  const stream = (logger as unknown as Record<symbol, DestinationStream>)[pino.symbols.streamSym];
+  return pino(baseOptions(logger.level), stream);
 }

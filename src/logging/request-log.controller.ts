@@ -1,4 +1,5 @@
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
 import '../blooio/upstream-trace';
 import '../tenants/principal.request';
 
@@ -10,9 +11,12 @@ const QUIET_ROUTES = /^\/(health|docs|metrics)(\/|$)/;
  * attempts made, latency.
  * Never headers or bodies (they hold keys and message text). 5xx log at warn; probes, docs and
  * metrics scrapes at debug.
+ *
+ * `requestLog` is createRequestLogger()'s: the line carries the request id itself, first, just as
+ * request.log's bindings would.
  */
 export class RequestLogController extends LogController {
-  constructor() {
+  constructor(private readonly requestLog: Logger) {
     super({ requestIdLogLabel: 'requestId' });
   }
 
@@ -34,8 +38,9 @@ export class RequestLogController extends LogController {
         : route && QUIET_ROUTES.test(route)
           ? 'debug'
           : 'info';
-    request.log[level](
+    this.requestLog[level](
       {
+        requestId: request.id,
         method: request.method,
         route: route ?? null,
         status,
