@@ -28,8 +28,6 @@ export interface BlooioSendCommand {
   idempotencyKey: string;
   fromNumber?: string;
   requestId: string;
-  /** Aborts the call at the deadline. */
-  signal: AttemptDeadline;
 }
 
 export interface BlooioSendResult {
@@ -61,7 +59,11 @@ export class BlooioClient {
     this.axios = keepOnlyTransport(http.axiosRef);
   }
 
-  async sendMessage(command: BlooioSendCommand): Promise<BlooioSendResult> {
+  /** `signal` aborts the call at the attempt's deadline. */
+  async sendMessage(
+    command: BlooioSendCommand,
+    signal: AttemptDeadline,
+  ): Promise<BlooioSendResult> {
     const headers: Record<string, string> = {
       authorization: `Bearer ${command.apiKey.reveal()}`,
       'content-type': 'application/json',
@@ -82,7 +84,7 @@ export class BlooioClient {
         method: 'POST',
         headers,
         data: JSON.stringify(command.body),
-        signal: command.signal,
+        signal,
         responseType: 'text',
         validateStatus: everyStatus,
       });
@@ -90,7 +92,7 @@ export class BlooioClient {
       text = response.data;
       retryAfter = response.headers['retry-after'] as string | undefined;
     } catch (error) {
-      if (command.signal.aborted) throw new BlooioTimeoutError();
+      if (signal.aborted) throw new BlooioTimeoutError();
       throw new BlooioNetworkError(networkReason(error));
     }
 

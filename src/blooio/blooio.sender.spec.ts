@@ -1,4 +1,5 @@
 import type { BlooioConfig } from '../config/blooio.config';
+import type { AttemptDeadline } from './attempt-deadline';
 import { Secret } from '../common/secret';
 import type { BlooioClient, BlooioSendCommand, BlooioSendResult } from './blooio.client';
 import {
@@ -16,7 +17,7 @@ type Step = BlooioSendResult | Error | 'hang';
 function scriptedClient(steps: Step[]) {
   const commands: BlooioSendCommand[] = [];
   const client = {
-    sendMessage(command: BlooioSendCommand): Promise<BlooioSendResult> {
+    sendMessage(command: BlooioSendCommand, signal: AttemptDeadline): Promise<BlooioSendResult> {
       commands.push(command);
       const step = steps.shift() ?? {
         status: 202,
@@ -24,7 +25,7 @@ function scriptedClient(steps: Step[]) {
       };
       if (step === 'hang') {
         return new Promise((_resolve, reject) =>
-          command.signal.once('abort', () => reject(new BlooioTimeoutError())),
+          signal.once('abort', () => reject(new BlooioTimeoutError())),
         );
       }
       return step instanceof Error ? Promise.reject(step) : Promise.resolve(step);
