@@ -11,7 +11,11 @@ COPY src ./src
 RUN npm run build
 
 FROM ${NODE_IMAGE} AS runtime
+# A 16 MB semi-space whatever the container's memory limit: from a small limit (384 MiB) Node
+# derives a ~1 MB one, and the constant young-generation collections cost 41% of the throughput
+# (bench/NOTES.md, "Memory"). The Kubernetes Deployment also sizes the old generation.
 ENV NODE_ENV=production \
+    NODE_OPTIONS=--max-semi-space-size=16 \
     PORT=3000 \
     HOST=0.0.0.0 \
     TENANTS_FILE=/etc/blooio-gateway/tenants.yaml

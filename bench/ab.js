@@ -10,6 +10,8 @@
  *
  * Each <dir> holds a build inside this repository, e.g. .bench-builds/before (its dist/ and
  * package.json), so that it finds node_modules: `npm run bench:ab -- --save before` makes one.
+ * Every build runs with the pod's heap (POD_HEAP_FLAGS); an entry's own flags come after them, and
+ * win.
  */
 const { cpSync, mkdtempSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
@@ -21,7 +23,14 @@ const { runTool, stop, stopAll } = require('./lib/processes');
 const { median } = require('./lib/stats');
 const { deletePrefixedKeys } = require('./lib/redis');
 const { requestFor } = require('./lib/requests');
-const { REDIS_URL, ROOT, newRedisPrefix, startFake, startGateway } = require('./lib/stack');
+const {
+  POD_HEAP_FLAGS,
+  REDIS_URL,
+  ROOT,
+  newRedisPrefix,
+  startFake,
+  startGateway,
+} = require('./lib/stack');
 const { writeTenantsFile } = require('./lib/tenants');
 
 const BUILDS = path.join(ROOT, '.bench-builds');
@@ -63,7 +72,7 @@ async function measure(entry, stack, round) {
     stack.tenant,
     stack.tmpDir,
     env,
-    nodeArgs,
+    [...POD_HEAP_FLAGS, ...nodeArgs], // an entry's own flags come last and win
     path.resolve(dir, 'dist', 'main.js'),
   );
   try {

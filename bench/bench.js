@@ -2,6 +2,7 @@
 
 /**
  * npm run bench [-- --quick] [-- --soak [--soak-seconds N]] [-- --only <regex>] [-- --strict]
+ *               [-- --host-heap]
  *
  * Measures the built gateway (dist/) against a fake Blooio and a minimal reference proxy, each in
  * its own process. See bench/README.md. Builds nothing: run `npm run build` first.
@@ -14,10 +15,10 @@ const { killAllNow, stopAll } = require('./lib/processes');
 const { deletePrefixedKeys } = require('./lib/redis');
 const { runBench } = require('./lib/run-bench');
 const { runSoak } = require('./lib/soak');
-const { REDIS_URL, ROOT } = require('./lib/stack');
+const { POD_HEAP_FLAGS, REDIS_URL, ROOT } = require('./lib/stack');
 
-const USAGE = `usage: npm run bench [-- --quick] [-- --only <regex>] [-- --strict]
-       npm run bench -- --soak [--soak-seconds N] [--strict]`;
+const USAGE = `usage: npm run bench [-- --quick] [-- --only <regex>] [-- --strict] [-- --host-heap]
+       npm run bench -- --soak [--soak-seconds N] [--strict] [--host-heap]`;
 
 function parseOptions() {
   const { values } = parseArgs({
@@ -27,6 +28,7 @@ function parseOptions() {
       'soak-seconds': { type: 'string', default: '300' },
       only: { type: 'string' },
       strict: { type: 'boolean', default: false },
+      'host-heap': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -34,7 +36,9 @@ function parseOptions() {
   if (!Number.isFinite(soakSeconds) || soakSeconds < 10) {
     throw new Error('--soak-seconds must be a number of seconds, at least 10');
   }
-  return { ...values, soakSeconds };
+  // The proxies run with their pod's heap unless --host-heap asks for V8's default on this host.
+  const nodeArgs = values['host-heap'] ? [] : POD_HEAP_FLAGS;
+  return { ...values, soakSeconds, nodeArgs };
 }
 
 /** What the cleanup must undo; filled in as things are created. */

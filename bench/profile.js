@@ -8,6 +8,7 @@
  *   npm run bench:profile [-- --seconds 10] [--redis] [--key] [--top 30] [--category fastify]
  *                        [--build .bench-builds/<name>] [--keep]
  *
+ * The gateway runs with the pod's heap (POD_HEAP_FLAGS), as in `npm run bench`.
  * Samples taken before the load starts (boot) or after it ends (shutdown) are left out. --keep
  * leaves the .cpuprofile in the temporary directory (open it in Chrome DevTools).
  */
@@ -17,7 +18,7 @@ const path = require('node:path');
 const { parseArgs } = require('node:util');
 const { runLoad } = require('./lib/load');
 const { runTool, stopAll } = require('./lib/processes');
-const { startStack, newRedisPrefix, REDIS_URL } = require('./lib/stack');
+const { POD_HEAP_FLAGS, startStack, newRedisPrefix, REDIS_URL } = require('./lib/stack');
 const { requestFor } = require('./lib/requests');
 const { deletePrefixedKeys } = require('./lib/redis');
 const { categoriseNodes, CATEGORY_ORDER } = require('./lib/profile-categories');
@@ -84,7 +85,7 @@ async function main() {
   try {
     const stack = await startStack(new Set([target]), dir, {
       redisPrefix,
-      nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`],
+      nodeArgs: [...POD_HEAP_FLAGS, '--cpu-prof', `--cpu-prof-dir=${profileDir}`],
       main: args.build && path.resolve(args.build, 'dist', 'main.js'),
     });
     const scenario = {

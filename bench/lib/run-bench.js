@@ -130,13 +130,16 @@ async function runBench(options, tmpDir, cleanupState) {
     `pool: BLOOIO_MAX_CONNECTIONS=${POOL_SIZE} (gateway and reference); CLK_TCK=${clockTicksPerSecond()}`,
   );
   console.log(
+    `node flags (gateway and reference): ${options.nodeArgs.join(' ') || 'none (V8 default heap)'}`,
+  );
+  console.log(
     `durations: warm-up ${durations.warmup} s + ${durations.measure} s measured ` +
       `(slow upstream ${durations.slowWarmup} s + ${durations.slowMeasure} s)\n`,
   );
 
   const redisPrefix = newRedisPrefix();
   if (targets.has('gateway+redis')) cleanupState.redisPrefix = redisPrefix; // before any key exists
-  const stack = await startStack(targets, tmpDir, { redisPrefix });
+  const stack = await startStack(targets, tmpDir, { redisPrefix, nodeArgs: options.nodeArgs });
   const pids = Object.entries(stack.handles)
     .filter(([name]) => name !== 'direct')
     .map(([name, h]) => `${name} ${h.server.pid}`);
@@ -187,6 +190,7 @@ async function runBench(options, tmpDir, cleanupState) {
       poolSize: POOL_SIZE,
       blooioTimeoutMs: 10_000,
       logLevel: 'info',
+      nodeFlags: options.nodeArgs,
       clockTicksPerSecond: clockTicksPerSecond(),
       durationsSeconds: durations,
     },

@@ -31,10 +31,11 @@ async function runSoak(options, tmpDir) {
   const machine = machineInfo();
   console.log(`blooio-gateway soak: gateway at ${RATE} req/s for ${seconds} s, RSS every 5 s`);
   console.log(
-    `machine: ${describeMachine(machine)}; pool ${POOL_SIZE}; warm-up ${warmupSeconds} s\n`,
+    `machine: ${describeMachine(machine)}; pool ${POOL_SIZE}; warm-up ${warmupSeconds} s; ` +
+      `node flags: ${options.nodeArgs.join(' ') || 'none'}\n`,
   );
 
-  const stack = await startStack(new Set(['gateway']), tmpDir);
+  const stack = await startStack(new Set(['gateway']), tmpDir, { nodeArgs: options.nodeArgs });
   const { server } = stack.handles.gateway;
   const scenario = { target: 'gateway', load: 'soak', recipients: 1 };
 
@@ -99,7 +100,13 @@ async function runSoak(options, tmpDir) {
     date: new Date().toISOString(),
     machine,
     build: buildInfo(ROOT),
-    settings: { poolSize: POOL_SIZE, rate: RATE, connections: CONNECTIONS, logLevel: 'info' },
+    settings: {
+      poolSize: POOL_SIZE,
+      rate: RATE,
+      connections: CONNECTIONS,
+      logLevel: 'info',
+      nodeFlags: options.nodeArgs,
+    },
     seconds,
     warmupSeconds,
     load: { ...load, cpuMsPer1k: (cpuAfter - cpuBefore) / (load.requests / 1000) },

@@ -16,6 +16,15 @@ const RESULTS_DIR = path.join(BENCH, 'results');
 
 /** Open sockets to Blooio at most, for the gateway and the reference alike. */
 const POOL_SIZE = 512;
+
+/**
+ * The heap the proxies get in their pod: deploy/kubernetes/deployment.yaml's NODE_OPTIONS (a test
+ * keeps the two equal). Node would pick the same old generation from the pod's 384Mi limit
+ * (heap_size_limit 304 MB, measured inside a 384 MiB memory cgroup), but not the semi-space.
+ * Without these flags, on this 24 GiB host, V8 allows a 4 GB heap and collects lazily
+ * (bench/NOTES.md, "Memory"); `npm run bench -- --host-heap` measures that.
+ */
+const POD_HEAP_FLAGS = ['--max-old-space-size=256', '--max-semi-space-size=16'];
 const REDIS_URL = 'redis://127.0.0.1:6379';
 
 /** Variables of the runner's own shell that would change what is measured. */
@@ -30,9 +39,10 @@ async function startFake(tenant) {
   return { server, url: `http://127.0.0.1:${port}` };
 }
 
-async function startReference(fake, tenant) {
+async function startReference(fake, tenant, nodeArgs = []) {
   const keys = JSON.stringify({ [tenant.gatewayKey]: tenant.blooioKey });
   const server = startNode('reference-proxy', path.join(BENCH, 'reference-proxy.js'), {
+    nodeArgs,
     args: ['0', `${fake.url}/v2/api`, keys],
     env: { BLOOIO_MAX_CONNECTIONS: String(POOL_SIZE) },
   });
@@ -94,7 +104,7 @@ function newRedisPrefix() {
 async function startServers(targets, stack, tmpDir) {
   const { fake, tenant, redisPrefix, nodeArgs, main } = stack;
   const starting = {
-    reference: targets.has('reference') && startReference(fake, tenant),
+    reference: targets.has('reference') && startReference(fake, tenant, nodeArgs),
     gateway:
       targets.has('gateway') && startGateway('gateway', fake, tenant, tmpDir, {}, nodeArgs, main),
     'gateway+redis':
@@ -123,7 +133,8 @@ async function startServers(targets, stack, tmpDir) {
  * @param {Set<string>} targets which of direct/reference/gateway/gateway+redis to start
  * @param {object} [options]
  * @param {string} [options.redisPrefix] the per-run Redis key prefix
- * @param {string[]} [options.nodeArgs] node flags for the gateways (the profiler's --cpu-prof)
+ * @param {string[]} [options.nodeArgs] node flags for the proxies (the pod's heap, the profiler's
+ *   --cpu-prof)
  * @param {string} [options.main] the gateway's entry point, if not dist/main.js (a saved build)
  * @returns the tenant, the fake, and one {server, url} per target
  */
@@ -158,6 +169,7 @@ module.exports = {
   restartServers,
   newRedisPrefix,
   POOL_SIZE,
+  POD_HEAP_FLAGS,
   REDIS_URL,
   RESULTS_DIR,
   ROOT,
