@@ -3,7 +3,8 @@
 /**
  * What is measured. Not the full cross product: every target under the three loads with one
  * recipient, and for the proxies (reference, gateway, gateway+redis) the two costs that only they
- * pay: a 20-recipient chat and an Idempotency-Key on every request.
+ * pay: a 20-recipient chat and an Idempotency-Key on every request. The floor of a Nest gateway
+ * (nest-floor.js) is measured saturated with one recipient: how much of the gap is the framework's.
  */
 
 const TARGETS = ['direct', 'reference', 'gateway', 'gateway+redis'];
@@ -38,6 +39,7 @@ function buildScenarios() {
   const add = (target, load, recipients, idempotencyKey) =>
     list.push({ target, load, recipients, idempotencyKey, ...LOADS[load] });
   for (const t of TARGETS) add(t, 'saturated', 1, false);
+  add('nest-floor', 'saturated', 1, false);
   for (const t of TARGETS) add(t, 'saturated', 20, false); // direct: the floor for a group chat
   for (const t of PROXIES) add(t, 'saturated', 1, true);
   for (const t of TARGETS) add(t, 'rate-500', 1, false);

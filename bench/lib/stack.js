@@ -39,9 +39,10 @@ async function startFake(tenant) {
   return { server, url: `http://127.0.0.1:${port}` };
 }
 
-async function startReference(fake, tenant, nodeArgs = []) {
+/** The reference proxy, or (`script` nest-floor.js) the floor of a Nest gateway: same arguments. */
+async function startReference(fake, tenant, nodeArgs = [], script = 'reference-proxy.js') {
   const keys = JSON.stringify({ [tenant.gatewayKey]: tenant.blooioKey });
-  const server = startNode('reference-proxy', path.join(BENCH, 'reference-proxy.js'), {
+  const server = startNode(path.basename(script, '.js'), path.join(BENCH, script), {
     nodeArgs,
     args: ['0', `${fake.url}/v2/api`, keys],
     env: { BLOOIO_MAX_CONNECTIONS: String(POOL_SIZE) },
@@ -105,6 +106,8 @@ async function startServers(targets, stack, tmpDir) {
   const { fake, tenant, redisPrefix, nodeArgs, main } = stack;
   const starting = {
     reference: targets.has('reference') && startReference(fake, tenant, nodeArgs),
+    'nest-floor':
+      targets.has('nest-floor') && startReference(fake, tenant, nodeArgs, 'nest-floor.js'),
     gateway:
       targets.has('gateway') && startGateway('gateway', fake, tenant, tmpDir, {}, nodeArgs, main),
     'gateway+redis':
