@@ -12,8 +12,9 @@ RUN npm run build
 
 FROM ${NODE_IMAGE} AS runtime
 # A 16 MB semi-space whatever the container's memory limit: from a small limit (384 MiB) Node
-# derives a ~1 MB one, and the constant young-generation collections cost 41% of the throughput
-# (bench/NOTES.md, "Memory"). The Kubernetes Deployment also sizes the old generation.
+# derives a ~1 MB one, and the constant young-generation collections cost 41-44% of the
+# throughput (measured on Node 20: bench/NOTES.md, "Memory"). The Kubernetes Deployment also
+# sizes the old generation; a NODE_OPTIONS of your own replaces this one, so keep the flag.
 ENV NODE_ENV=production \
     NODE_OPTIONS=--max-semi-space-size=16 \
     PORT=3000 \

@@ -217,9 +217,11 @@ function secretValue(object: Secret, key: string): string | undefined {
 
 // ---- the app's side ----
 
-/** The names src/config reads: every 'UPPER_CASE' string literal outside the specs, and NODE_ENV. */
+/**
+ * The names the app reads: every 'UPPER_CASE' string literal of src/config outside the specs, and
+ * Node's NODE_ENV and NODE_OPTIONS.
+ */
 function envNamesTheAppReads(): Set<string> {
-  // NODE_ENV and NODE_OPTIONS are Node's own.
   const names = new Set(['NODE_ENV', 'NODE_OPTIONS']);
   for (const file of readdirSync(CONFIG_SOURCES)) {
     if (!file.endsWith('.ts') || file.endsWith('.spec.ts')) continue;
@@ -333,12 +335,12 @@ function selects(selector: Labels | undefined, labels: Labels): boolean {
   return entries.length > 0 && entries.every(([key, value]) => labels[key] === value);
 }
 
-/** A CPU or memory quantity in base units (cores, bytes); NaN when unreadable. */
 /** `--name=N` in a NODE_OPTIONS string, in MB; NaN when absent. */
 function nodeFlagMb(options: string, name: string): number {
   return Number(new RegExp(`(?:^|\\s)--${name}=(\\d+)(?:\\s|$)`).exec(options)?.[1] ?? Number.NaN);
 }
 
+/** A CPU or memory quantity in base units (cores, bytes); NaN when unreadable. */
 function quantity(raw: string | number | undefined): number {
   if (typeof raw === 'number') return raw;
   const match = /^(\d+(?:\.\d+)?)(m|k|M|G|T|Ki|Mi|Gi|Ti)?$/.exec(raw ?? '');
@@ -584,7 +586,8 @@ describe('Kubernetes manifests (e2e)', () => {
     const imageOptions = /NODE_OPTIONS=(\S+)/.exec(dockerfile)?.[1] ?? '';
     const problems: string[] = [];
     if (!(oldSpaceMb > 0)) problems.push('NODE_OPTIONS sets no --max-old-space-size');
-    // Below 16 MB, Node's young generation is collected so often that throughput drops by 41%.
+    // With the ~1 MB semi-space Node derives from a 384Mi limit, the young generation is collected
+    // so often that throughput drops by about 40% (bench/NOTES.md, "Memory").
     if (!(semiSpaceMb >= 16)) problems.push('NODE_OPTIONS sets no --max-semi-space-size of 16+');
     // V8's whole heap is the old generation plus three semi-spaces; the rest of the process
     // (code, sockets, buffers) needs about a fifth of the limit.

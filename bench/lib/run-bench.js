@@ -130,7 +130,7 @@ async function runBench(options, tmpDir, cleanupState) {
     `pool: BLOOIO_MAX_CONNECTIONS=${POOL_SIZE} (gateway and reference); CLK_TCK=${clockTicksPerSecond()}`,
   );
   console.log(
-    `node flags (gateway and reference): ${options.nodeArgs.join(' ') || 'none (V8 default heap)'}`,
+    `node flags (every proxy): ${options.nodeArgs.join(' ') || 'none (V8 default heap)'}`,
   );
   console.log(
     `durations: warm-up ${durations.warmup} s + ${durations.measure} s measured ` +

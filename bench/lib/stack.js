@@ -2,7 +2,8 @@
 
 /**
  * Starts the processes a run needs, each on its own: the fake Blooio, the reference proxy, the
- * gateway (memory stores) and the gateway with Redis, all from the built dist/, in parallel.
+ * Nest floor, the gateway (memory stores) and the gateway with Redis, from the built dist/, in
+ * parallel.
  */
 const { closeSync, openSync } = require('node:fs');
 const path = require('node:path');
@@ -19,16 +20,22 @@ const POOL_SIZE = 512;
 
 /**
  * The heap the proxies get in their pod: deploy/kubernetes/deployment.yaml's NODE_OPTIONS (a test
- * keeps the two equal). Node would pick the same old generation from the pod's 384Mi limit
- * (heap_size_limit 304 MB, measured inside a 384 MiB memory cgroup), but not the semi-space.
- * Without these flags, on this 24 GiB host, V8 allows a 4 GB heap and collects lazily
- * (bench/NOTES.md, "Memory"); `npm run bench -- --host-heap` measures that.
+ * keeps the two equal). From the pod's 384Mi limit alone, Node 20 would pick the same old
+ * generation but a ~1 MB semi-space (heap_size_limit 259 MB inside a 384 MiB memory cgroup; 304 MB
+ * with these flags, as on the host). Without them, on this 24 GiB host, V8 allows a 4 GB heap and
+ * collects lazily (bench/NOTES.md, "Memory"); `npm run bench -- --host-heap` measures that.
  */
 const POD_HEAP_FLAGS = ['--max-old-space-size=256', '--max-semi-space-size=16'];
 const REDIS_URL = 'redis://127.0.0.1:6379';
 
-/** Variables of the runner's own shell that would change what is measured. */
-const GATEWAY_UNSET = ['REDIS_URL', 'REDIS_KEY_PREFIX', 'SANDBOX_API_KEY', 'DOCS_ENABLED'];
+/** Variables of the runner's own shell that would change what is measured (flags are nodeArgs). */
+const GATEWAY_UNSET = [
+  'REDIS_URL',
+  'REDIS_KEY_PREFIX',
+  'SANDBOX_API_KEY',
+  'DOCS_ENABLED',
+  'NODE_OPTIONS',
+];
 
 async function startFake(tenant) {
   const server = startNode('fake-blooio', path.join(BENCH, 'fake-blooio.js'), {
@@ -39,13 +46,18 @@ async function startFake(tenant) {
   return { server, url: `http://127.0.0.1:${port}` };
 }
 
-/** The reference proxy, or (`script` nest-floor.js) the floor of a Nest gateway: same arguments. */
-async function startReference(fake, tenant, nodeArgs = [], script = 'reference-proxy.js') {
+/**
+ * A proxy that takes its settings as arguments: reference-proxy.js, or nest-floor.js (the floor of
+ * a Nest gateway). The runner's own NODE_OPTIONS never reaches it: its flags are `nodeArgs`.
+ */
+async function startPlainProxy(script, fake, tenant, nodeArgs = []) {
   const keys = JSON.stringify({ [tenant.gatewayKey]: tenant.blooioKey });
+  const env = { ...process.env, BLOOIO_MAX_CONNECTIONS: String(POOL_SIZE) };
+  delete env.NODE_OPTIONS;
   const server = startNode(path.basename(script, '.js'), path.join(BENCH, script), {
     nodeArgs,
     args: ['0', `${fake.url}/v2/api`, keys],
-    env: { BLOOIO_MAX_CONNECTIONS: String(POOL_SIZE) },
+    replaceEnv: env,
   });
   const port = await waitForListening(server);
   return { server, url: `http://127.0.0.1:${port}` };
@@ -105,9 +117,10 @@ function newRedisPrefix() {
 async function startServers(targets, stack, tmpDir) {
   const { fake, tenant, redisPrefix, nodeArgs, main } = stack;
   const starting = {
-    reference: targets.has('reference') && startReference(fake, tenant, nodeArgs),
+    reference:
+      targets.has('reference') && startPlainProxy('reference-proxy.js', fake, tenant, nodeArgs),
     'nest-floor':
-      targets.has('nest-floor') && startReference(fake, tenant, nodeArgs, 'nest-floor.js'),
+      targets.has('nest-floor') && startPlainProxy('nest-floor.js', fake, tenant, nodeArgs),
     gateway:
       targets.has('gateway') && startGateway('gateway', fake, tenant, tmpDir, {}, nodeArgs, main),
     'gateway+redis':
@@ -133,7 +146,7 @@ async function startServers(targets, stack, tmpDir) {
 }
 
 /**
- * @param {Set<string>} targets which of direct/reference/gateway/gateway+redis to start
+ * @param {Set<string>} targets which of direct/reference/gateway/gateway+redis/nest-floor to start
  * @param {object} [options]
  * @param {string} [options.redisPrefix] the per-run Redis key prefix
  * @param {string[]} [options.nodeArgs] node flags for the proxies (the pod's heap, the profiler's

@@ -1,6 +1,6 @@
 'use strict';
 
-/** Small numeric helpers: exact percentiles from raw samples, least-squares slope, median. */
+/** Small numeric helpers: exact percentiles from raw samples, median, least-squares and robust slopes. */
 
 /** A growable list of latencies (ms), kept raw so percentiles keep sub-millisecond precision. */
 class Samples {
@@ -57,4 +57,20 @@ function slope(points) {
   return den === 0 ? NaN : num / den;
 }
 
-module.exports = { Samples, median, slope };
+/**
+ * Theil–Sen slope of y over x: the median of the slopes between every pair of points. A trend
+ * that a dip or a few outliers cannot tilt (a least-squares line through a sawtooth swings with
+ * the phase at which the series ends).
+ */
+function robustSlope(points) {
+  const slopes = [];
+  for (let i = 0; i < points.length; i++) {
+    for (let j = i + 1; j < points.length; j++) {
+      const dx = points[j].x - points[i].x;
+      if (dx !== 0) slopes.push((points[j].y - points[i].y) / dx);
+    }
+  }
+  return median(slopes);
+}
+
+module.exports = { Samples, median, slope, robustSlope };

@@ -18,7 +18,7 @@ function scriptedClient(steps: Step[]) {
   const commands: BlooioSendCommand[] = [];
   const client = {
     sendMessage(command: BlooioSendCommand, signal: AttemptDeadline): Promise<BlooioSendResult> {
-      commands.push(command);
+      commands.push({ ...command }); // as it was at this attempt
       const step = steps.shift() ?? {
         status: 202,
         body: { message_id: 'msg_ok', status: 'queued' },

@@ -13,8 +13,9 @@ import type { SendMessageResponseDto } from './dto/send-message-response.dto';
  */
 function compact<T extends object>(value: T): T {
   const kept: Record<string, unknown> = {};
-  // Plain object literals only (see the callers): no inherited enumerable members to skip.
   for (const key in value) {
+    // Own members only: never something a dependency added to Object.prototype.
+    if (!Object.hasOwn(value, key)) continue;
     const member = value[key];
     if (member !== undefined && member !== null) kept[key] = member;
   }
