@@ -37,6 +37,13 @@ const GATEWAY_UNSET = [
   'NODE_OPTIONS',
 ];
 
+/** The runner's own environment without `names`. */
+function runnerEnvWithout(names) {
+  const env = { ...process.env };
+  for (const name of names) delete env[name];
+  return env;
+}
+
 async function startFake(tenant) {
   const server = startNode('fake-blooio', path.join(BENCH, 'fake-blooio.js'), {
     args: ['0', '0'],
@@ -52,12 +59,13 @@ async function startFake(tenant) {
  */
 async function startPlainProxy(script, fake, tenant, nodeArgs = []) {
   const keys = JSON.stringify({ [tenant.gatewayKey]: tenant.blooioKey });
-  const env = { ...process.env, BLOOIO_MAX_CONNECTIONS: String(POOL_SIZE) };
-  delete env.NODE_OPTIONS;
   const server = startNode(path.basename(script, '.js'), path.join(BENCH, script), {
     nodeArgs,
     args: ['0', `${fake.url}/v2/api`, keys],
-    replaceEnv: env,
+    replaceEnv: {
+      ...runnerEnvWithout(['NODE_OPTIONS']),
+      BLOOIO_MAX_CONNECTIONS: String(POOL_SIZE),
+    },
   });
   const port = await waitForListening(server);
   return { server, url: `http://127.0.0.1:${port}` };
@@ -76,8 +84,6 @@ async function startGateway(
   const port = await freePort();
   const logFile = path.join(tmpDir, `${name.replace(/\W+/g, '-')}.log`);
   const fd = openSync(logFile, 'a'); // 'a': a restarted gateway adds to the same log
-  const env = { ...process.env };
-  for (const key of GATEWAY_UNSET) delete env[key];
   let server;
   try {
     server = startNode(name, main, {
@@ -85,7 +91,7 @@ async function startGateway(
       cwd: ROOT,
       stdoutFd: fd,
       replaceEnv: {
-        ...env,
+        ...runnerEnvWithout(GATEWAY_UNSET),
         NODE_ENV: 'production',
         SANDBOX: 'false',
         HOST: '127.0.0.1',
