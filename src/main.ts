@@ -7,6 +7,7 @@ import { ConfigError } from './config/env';
 import { closeGracefully, type ShutdownOptions } from './lifecycle/graceful-shutdown';
 import { createLogger } from './logging/logger';
 import { PinoNestLogger } from './logging/pino-nest.logger';
+import { applyV8Tuning } from './runtime/v8-tuning';
 import { SandboxService } from './sandbox/sandbox.service';
 
 async function bootstrap(): Promise<void> {
@@ -78,6 +79,7 @@ function printSandboxBanner(url: string, sandbox: SandboxService, docs: boolean)
   process.stdout.write(lines.join('\n') + '\n');
 }
 
+applyV8Tuning();
 bootstrap().catch((error: unknown) => {
   if (error instanceof ConfigError) {
     process.stderr.write(
