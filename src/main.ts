@@ -1,3 +1,5 @@
+// First, before any other module loads: V8 flags NODE_OPTIONS refuses (runtime/v8-tuning.ts).
+import './runtime/apply-v8-tuning';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
@@ -7,7 +9,6 @@ import { ConfigError } from './config/env';
 import { closeGracefully, type ShutdownOptions } from './lifecycle/graceful-shutdown';
 import { createLogger } from './logging/logger';
 import { PinoNestLogger } from './logging/pino-nest.logger';
-import { applyV8Tuning } from './runtime/v8-tuning';
 import { SandboxService } from './sandbox/sandbox.service';
 
 async function bootstrap(): Promise<void> {
@@ -79,7 +80,6 @@ function printSandboxBanner(url: string, sandbox: SandboxService, docs: boolean)
   process.stdout.write(lines.join('\n') + '\n');
 }
 
-applyV8Tuning();
 bootstrap().catch((error: unknown) => {
   if (error instanceof ConfigError) {
     process.stderr.write(

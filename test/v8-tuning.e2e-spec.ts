@@ -1,11 +1,19 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawnSync, type SpawnSyncOptionsWithStringEncoding } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { V8_FLAGS } from '../src/runtime/v8-tuning';
 import { distFile } from './support/process';
 
-jest.setTimeout(30_000);
+jest.setTimeout(60_000);
+
+/** Children run with no NODE_OPTIONS of the runner's (a heap flag would change V8's decisions). */
+const CHILD: SpawnSyncOptionsWithStringEncoding = {
+  encoding: 'utf8',
+  env: { PATH: process.env.PATH },
+  timeout: 30_000,
+  maxBuffer: 64 * 1024 * 1024,
+};
 
 /**
  * Objects from one literal that all survive their young collections: V8 decides to allocate that
@@ -21,7 +29,7 @@ function runWithPretenuringTrace(prelude: string): string {
   const result = spawnSync(
     process.execPath,
     ['--trace-pretenuring', '--trace-pretenuring-statistics', '-e', prelude + SURVIVING_LITERALS],
-    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+    CHILD,
   );
   expect(result.status).toBe(0);
   expect(result.stdout).toContain('kept 2000000');
@@ -29,6 +37,12 @@ function runWithPretenuringTrace(prelude: string): string {
 }
 
 describe('V8 tuning (runtime/v8-tuning)', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'bgw-v8-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
   it('turns off allocation-site pretenuring when applied at run time', () => {
     const tuning = JSON.stringify(distFile('runtime/v8-tuning.js'));
     expect(runWithPretenuringTrace('')).toMatch(/=> tenure\b/);
@@ -37,32 +51,48 @@ describe('V8 tuning (runtime/v8-tuning)', () => {
     expect(tuned).not.toMatch(/pretenuring:/);
   });
 
-  it('is applied by main.js before anything else, even when boot then fails', () => {
-    // A preload that reports every V8 flag the process sets, then a boot that fails fast.
-    const dir = mkdtempSync(join(tmpdir(), 'bgw-v8-'));
-    const preload = join(dir, 'report-flags.js');
+  it('is applied by main.js before any other module loads, even when boot then fails', () => {
+    // A preload that reports every V8 flag set, and every module loaded, in order; then a boot
+    // that fails fast (production mode without a tenant file).
+    const preload = join(dir, 'report.js');
     writeFileSync(
       preload,
       `const v8 = require('node:v8');
+       const Module = require('node:module');
        const set = v8.setFlagsFromString;
-       v8.setFlagsFromString = (flags) => { process.stderr.write('v8 flag: ' + flags + '\\n'); set(flags); };`,
+       v8.setFlagsFromString = (flags) => { process.stderr.write('v8 flag: ' + flags + '\\n'); set(flags); };
+       const load = Module._load;
+       Module._load = function (request, ...rest) {
+         process.stderr.write('load: ' + request + '\\n');
+         return load.call(this, request, ...rest);
+       };`,
     );
     const result = spawnSync(process.execPath, ['-r', preload, distFile('main.js')], {
-      encoding: 'utf8',
-      env: { PATH: process.env.PATH, NODE_ENV: 'production', TENANTS_FILE: join(dir, 'none.yaml') },
+      ...CHILD,
+      env: { ...CHILD.env, NODE_ENV: 'production', TENANTS_FILE: join(dir, 'none.yaml') },
     });
     expect(result.status).toBe(1);
-    const reported = result.stderr.split('\n').filter((line) => line.startsWith('v8 flag: '));
-    expect(reported).toEqual(V8_FLAGS.map((flag) => `v8 flag: ${flag}`));
     expect(result.stderr).toContain('blooio-gateway: invalid configuration');
+    const lines = result.stderr.split('\n');
+    const flags = lines.filter((line) => line.startsWith('v8 flag: '));
+    expect(flags).toEqual(V8_FLAGS.map((flag) => `v8 flag: ${flag}`));
+    const lastFlag = lines.lastIndexOf(flags[flags.length - 1]);
+    const loadedBefore = lines.slice(0, lastFlag).filter((line) => line.startsWith('load: '));
+    expect(lines).toContain('load: @nestjs/core');
+    expect(loadedBefore.map((line) => line.slice('load: '.length))).toEqual([
+      expect.stringContaining('main.js'),
+      './runtime/apply-v8-tuning',
+      './v8-tuning',
+      'node:v8',
+    ]);
   });
 
   it('uses only flags this Node knows (setFlagsFromString ignores a misspelt one silently)', () => {
     for (const flag of V8_FLAGS) {
-      const result = spawnSync(process.execPath, [flag, '-e', '0'], { encoding: 'utf8' });
+      const result = spawnSync(process.execPath, [flag, '-e', '0'], CHILD);
       expect(result.stderr).toBe('');
       expect(result.status).toBe(0);
     }
-    expect(spawnSync(process.execPath, ['--no-such-v8-flag', '-e', '0']).status).not.toBe(0);
+    expect(spawnSync(process.execPath, ['--no-such-v8-flag', '-e', '0'], CHILD).status).not.toBe(0);
   });
 });
