@@ -2,7 +2,7 @@
 
 /**
  * npm run bench [-- --quick] [-- --soak [--soak-seconds N]] [-- --only <regex>] [-- --strict]
- *               [-- --host-heap]
+ *               [-- --host-heap] [-- --no-nginx]
  *
  * Measures the built gateway (dist/) against a fake Blooio and a minimal reference proxy, each in
  * its own process. See bench/README.md. Builds nothing: run `npm run build` first.
@@ -17,7 +17,7 @@ const { runBench } = require('./lib/run-bench');
 const { runSoak } = require('./lib/soak');
 const { POD_HEAP_FLAGS, REDIS_URL, ROOT } = require('./lib/stack');
 
-const USAGE = `usage: npm run bench [-- --quick] [-- --only <regex>] [-- --strict] [-- --host-heap]
+const USAGE = `usage: npm run bench [-- --quick] [-- --only <regex>] [-- --strict] [-- --host-heap] [-- --no-nginx]
        npm run bench -- --soak [--soak-seconds N] [--strict] [--host-heap]`;
 
 function parseOptions() {
@@ -29,6 +29,7 @@ function parseOptions() {
       only: { type: 'string' },
       strict: { type: 'boolean', default: false },
       'host-heap': { type: 'boolean', default: false },
+      'no-nginx': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -38,7 +39,7 @@ function parseOptions() {
   }
   // The proxies run with their pod's heap unless --host-heap asks for V8's default on this host.
   const nodeArgs = values['host-heap'] ? [] : POD_HEAP_FLAGS;
-  return { ...values, soakSeconds, nodeArgs };
+  return { ...values, soakSeconds, nodeArgs, nginx: !values['no-nginx'] };
 }
 
 /** What the cleanup must undo; filled in as things are created. */

@@ -23,10 +23,22 @@ function startNode(
   script,
   { nodeArgs = [], args = [], env = {}, replaceEnv, cwd, stdoutFd } = {},
 ) {
-  const child = spawn(process.execPath, [...nodeArgs, script, ...args], {
+  return startProcess(name, process.execPath, [...nodeArgs, script, ...args], {
     cwd,
     env: replaceEnv ?? { ...process.env, ...env },
-    stdio: ['ignore', stdoutFd ?? 'pipe', 'pipe'],
+    stdout: stdoutFd,
+  });
+}
+
+/**
+ * Starts any program (no shell) as a tracked child: stopped with the others, stderr kept. stdout:
+ * an open file descriptor, 'ignore', or (default) a pipe for waitForListening to read.
+ */
+function startProcess(name, command, args, { cwd, env = process.env, stdout = 'pipe' } = {}) {
+  const child = spawn(command, args, {
+    cwd,
+    env,
+    stdio: ['ignore', stdout, 'pipe'],
   });
   const stderr = [];
   child.stderr.setEncoding('utf8');
@@ -149,6 +161,7 @@ module.exports = {
   runTool,
   childPids,
   startNode,
+  startProcess,
   waitForListening,
   waitForOk,
   freePort,

@@ -1,24 +1,32 @@
 'use strict';
 
-/** Ratios to the reference, the issue's targets, and the console table. */
+/** Ratios to the peers, the issue's targets, and the console table. */
 const { scenarioName } = require('./scenarios');
 
-/** The reference's scenario under the same load and body, for ratios. */
-function referenceOf(result, byName) {
-  if (result.target === 'reference') return undefined;
-  return byName.get(scenarioName({ ...result, target: 'reference' }));
+/** `peer`'s scenario under the same load and body as `result`, for ratios. */
+function peerOf(result, peer, byName) {
+  if (result.target === peer) return undefined;
+  return byName.get(scenarioName({ ...result, target: peer }));
 }
 
-/** Adds `vsReference: {rpsRatio, p99DeltaMs}` to every result that has a reference twin. */
+function versus(result, peer) {
+  return {
+    rpsRatio: result.rps / peer.rps,
+    p99DeltaMs: result.latencyMs.p99 - peer.latencyMs.p99,
+  };
+}
+
+/**
+ * Adds `vsReference: {rpsRatio, p99DeltaMs}` to every result that has a reference twin (the
+ * issue's targets), and `vsNginx` to the gateways' results that have an nginx twin.
+ */
 function addRatios(results) {
   const byName = new Map(results.map((r) => [r.name, r]));
   for (const result of results) {
-    const reference = referenceOf(result, byName);
-    if (!reference) continue;
-    result.vsReference = {
-      rpsRatio: result.rps / reference.rps,
-      p99DeltaMs: result.latencyMs.p99 - reference.latencyMs.p99,
-    };
+    const reference = peerOf(result, 'reference', byName);
+    if (reference) result.vsReference = versus(result, reference);
+    const nginx = result.target.startsWith('gateway') && peerOf(result, 'nginx', byName);
+    if (nginx) result.vsNginx = versus(result, nginx);
   }
 }
 
@@ -95,6 +103,7 @@ const COLUMNS = [
   ['other CPU %', (r) => fmt(r.otherCpuPct, 0)],
   ['× ref', (r) => (r.vsReference ? fmt(r.vsReference.rpsRatio, 2) : '')],
   ['Δp99 ms', (r) => (r.vsReference ? signed(r.vsReference.p99DeltaMs) : '')],
+  ['× nginx', (r) => (r.vsNginx ? fmt(r.vsNginx.rpsRatio, 2) : '')],
 ];
 
 function signed(value) {

@@ -7,6 +7,7 @@ const path = require('node:path');
 const { readStats, resetStats, setLatency } = require('./fake-control');
 const { runLoad } = require('./load');
 const { buildInfo, describeMachine, machineInfo } = require('./machine');
+const { nginxMissing } = require('./nginx');
 const { childPids } = require('./processes');
 const { cpuMs, rssMb, clockTicksPerSecond, machineBusyMs } = require('./proc-stats');
 const { redisAnswers } = require('./redis');
@@ -105,7 +106,8 @@ function progressLine(r) {
 async function runBench(options, tmpDir, cleanupState) {
   const mode = options.quick ? 'quick' : 'full';
   const durations = DURATIONS[mode];
-  let scenarios = buildScenarios();
+  const nginxAbsent = options.nginx ? nginxMissing() : 'left out (--no-nginx)';
+  let scenarios = buildScenarios({ nginx: !nginxAbsent });
   if (options.only) {
     const pattern = new RegExp(options.only, 'i');
     scenarios = scenarios.filter((s) => pattern.test(s.name));
@@ -122,6 +124,7 @@ async function runBench(options, tmpDir, cleanupState) {
   const build = buildInfo(ROOT);
   console.log(`blooio-gateway bench, ${mode} mode, ${scenarios.length} scenarios`);
   console.log(`machine: ${describeMachine(machine)}`);
+  if (nginxAbsent) console.log(`nginx peer: ${nginxAbsent}`);
   console.log(
     `gateway: dist/ built ${build.distBuiltAt}; checkout at ${build.gitHeadAtRun}` +
       `${build.srcUncommittedChangesAtRun ? ' + uncommitted src/ changes' : ''}`,
@@ -169,9 +172,8 @@ async function runBench(options, tmpDir, cleanupState) {
   console.log(
     `sockets: peak open sockets to the fake Blooio that carried a send; pool ${POOL_SIZE}.`,
   );
-  console.log(
-    "× ref: req/s ÷ the reference's under the same load and body; Δp99: p99 − its p99.\n",
-  );
+  console.log("× ref: req/s ÷ the reference's under the same load and body; Δp99: p99 − its p99.");
+  console.log("× nginx: the same ratio to the nginx peer's (not a target; the issue's check).\n");
   const noisy = results.filter((r) => r.otherCpuPct > 10).map((r) => r.name);
   if (noisy.length > 0) {
     console.log(`NOISY: other processes used over 10% of the CPU during: ${noisy.join('; ')}\n`);
@@ -191,6 +193,7 @@ async function runBench(options, tmpDir, cleanupState) {
       blooioTimeoutMs: 10_000,
       logLevel: 'info',
       nodeFlags: options.nodeArgs,
+      nginxPeer: nginxAbsent ?? 'measured',
       clockTicksPerSecond: clockTicksPerSecond(),
       durationsSeconds: durations,
     },

@@ -2,13 +2,14 @@
 
 /**
  * What is measured. Not the full cross product: every target under the three loads with one
- * recipient, and for the proxies (reference, gateway, gateway+redis) the two costs that only they
- * pay: a 20-recipient chat and an Idempotency-Key on every request. The floor of a Nest gateway
- * (nest-floor.js) is measured saturated with one recipient: how much of the gap is the framework's.
+ * recipient, and for the proxies (reference, nginx, gateway, gateway+redis) the two costs that
+ * only they pay: a 20-recipient chat and an Idempotency-Key on every request. The floor of a Nest
+ * gateway (nest-floor.js) is measured saturated with one recipient: how much of the gap is the
+ * framework's. nginx (a second peer, bench/lib/nginx.js) is left out where it is not installed.
  */
 
-const TARGETS = ['direct', 'reference', 'gateway', 'gateway+redis'];
-const PROXIES = ['reference', 'gateway', 'gateway+redis'];
+const TARGETS = ['direct', 'reference', 'nginx', 'gateway', 'gateway+redis'];
+const PROXIES = ['reference', 'nginx', 'gateway', 'gateway+redis'];
 
 /**
  * connections: autocannon sockets; rate: evenly spaced req/s (absent = as fast as possible);
@@ -34,10 +35,12 @@ function scenarioName({ target, load, recipients, idempotencyKey }) {
 }
 
 /** Ordered by load (the fake's latency changes once), then target, so like sits next to like. */
-function buildScenarios() {
+function buildScenarios({ nginx = true } = {}) {
   const list = [];
-  const add = (target, load, recipients, idempotencyKey) =>
+  const add = (target, load, recipients, idempotencyKey) => {
+    if (target === 'nginx' && !nginx) return;
     list.push({ target, load, recipients, idempotencyKey, ...LOADS[load] });
+  };
   for (const t of TARGETS) add(t, 'saturated', 1, false);
   add('nest-floor', 'saturated', 1, false);
   for (const t of TARGETS) add(t, 'saturated', 20, false); // direct: the floor for a group chat

@@ -1,13 +1,14 @@
 'use strict';
 
 /**
- * Starts the processes a run needs, each on its own: the fake Blooio, the reference proxy, the
- * Nest floor, the gateway (memory stores) and the gateway with Redis, from the built dist/, in
- * parallel.
+ * Starts the processes a run needs, each on its own: the fake Blooio, the reference proxy, nginx
+ * (the second peer), the Nest floor, the gateway (memory stores) and the gateway with Redis, from
+ * the built dist/, in parallel.
  */
 const { closeSync, openSync } = require('node:fs');
 const path = require('node:path');
 const { randomBytes } = require('node:crypto');
+const { startNginxPeer } = require('./nginx');
 const { freePort, startNode, stop, waitForListening, waitForOk } = require('./processes');
 const { writeTenantsFile } = require('./tenants');
 
@@ -125,6 +126,7 @@ async function startServers(targets, stack, tmpDir) {
   const starting = {
     reference:
       targets.has('reference') && startPlainProxy('reference-proxy.js', fake, tenant, nodeArgs),
+    nginx: targets.has('nginx') && startNginxPeer(fake, tenant, tmpDir, POOL_SIZE),
     'nest-floor':
       targets.has('nest-floor') && startPlainProxy('nest-floor.js', fake, tenant, nodeArgs),
     gateway:
@@ -152,7 +154,8 @@ async function startServers(targets, stack, tmpDir) {
 }
 
 /**
- * @param {Set<string>} targets which of direct/reference/gateway/gateway+redis/nest-floor to start
+ * @param {Set<string>} targets which of direct/reference/nginx/gateway/gateway+redis/nest-floor to
+ *   start
  * @param {object} [options]
  * @param {string} [options.redisPrefix] the per-run Redis key prefix
  * @param {string[]} [options.nodeArgs] node flags for the proxies (the pod's heap, the profiler's
