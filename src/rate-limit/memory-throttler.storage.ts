@@ -1,6 +1,9 @@
-import type { ThrottlerStorage } from '@nestjs/throttler';
-
-type ThrottlerRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
+import type {
+  BlockedWindow,
+  ThrottlerStorageRecord,
+  ThrottlerWindowsStorage,
+  WindowHit,
+} from './throttler-windows-storage.interface';
 
 interface Window {
   hits: number;
@@ -17,7 +20,7 @@ interface Window {
  * second and a one-minute window, 120,000 of them per tenant, filtered on every request).
  * Keys are `<window>:<tenant>`, a small fixed set, so expired windows are simply reused.
  */
-export class MemoryThrottlerStorage implements ThrottlerStorage {
+export class MemoryThrottlerStorage implements ThrottlerWindowsStorage {
   private readonly windows = new Map<string, Window>();
 
   constructor(private readonly now: () => number = Date.now) {}
@@ -28,7 +31,27 @@ export class MemoryThrottlerStorage implements ThrottlerStorage {
     limit: number,
     blockDuration: number,
     throttlerName: string,
-  ): Promise<ThrottlerRecord> {
+  ): Promise<ThrottlerStorageRecord> {
+    return Promise.resolve(this.hit(key, ttl, limit, blockDuration, throttlerName));
+  }
+
+  incrementWindows(windows: readonly WindowHit[]): Promise<BlockedWindow | undefined> {
+    // increment's own counting, without a promise per window.
+    for (let index = 0; index < windows.length; index += 1) {
+      const { key, ttl, limit, blockDuration, throttlerName } = windows[index];
+      const record = this.hit(key, ttl, limit, blockDuration, throttlerName);
+      if (record.isBlocked) return Promise.resolve({ index, record });
+    }
+    return Promise.resolve(undefined);
+  }
+
+  private hit(
+    key: string,
+    ttl: number,
+    limit: number,
+    blockDuration: number,
+    throttlerName: string,
+  ): ThrottlerStorageRecord {
     const now = this.now();
     const id = `${key}:${throttlerName}`;
     let window = this.windows.get(id);
@@ -47,11 +70,11 @@ export class MemoryThrottlerStorage implements ThrottlerStorage {
     window.hits += 1;
     if (window.blockedUntil === 0 && window.hits > limit) window.blockedUntil = now + blockDuration;
     const blocked = window.blockedUntil > now;
-    return Promise.resolve({
+    return {
       totalHits: window.hits,
       timeToExpire: Math.ceil((window.resetsAt - now) / 1_000),
       isBlocked: blocked,
       timeToBlockExpire: blocked ? Math.ceil((window.blockedUntil - now) / 1_000) : 0,
-    });
+    };
   }
 }
