@@ -36,6 +36,29 @@ function runWithPretenuringTrace(prelude: string): string {
   return result.stdout;
 }
 
+/** Old objects that keep dying: V8 marks the old generation again and again. */
+const OLD_GARBAGE = `
+  const kept = [];
+  for (let i = 0; i < 3e6; i++) {
+    kept.push({ id: i, tags: [i] });
+    if (kept.length > 2e5) kept.splice(0, 1e5);
+  }
+`;
+
+/** What V8's helper threads marked, in KB, over the run (its own trace says). */
+function kilobytesMarkedConcurrently(prelude: string): number {
+  const result = spawnSync(
+    process.execPath,
+    ['--trace-concurrent-marking', '-e', prelude + OLD_GARBAGE],
+    CHILD,
+  );
+  expect(result.status).toBe(0);
+  return [...result.stdout.matchAll(/concurrently marked (\d+)KB/g)].reduce(
+    (sum, match) => sum + Number(match[1]),
+    0,
+  );
+}
+
 describe('V8 tuning (runtime/v8-tuning)', () => {
   let dir: string;
   beforeAll(() => {
@@ -49,6 +72,12 @@ describe('V8 tuning (runtime/v8-tuning)', () => {
     const tuned = runWithPretenuringTrace(`require(${tuning}).applyV8Tuning();`);
     expect(tuned).not.toMatch(/=> tenure\b/);
     expect(tuned).not.toMatch(/pretenuring:/);
+  });
+
+  it('turns off concurrent marking when applied at run time', () => {
+    const tuning = JSON.stringify(distFile('runtime/v8-tuning.js'));
+    expect(kilobytesMarkedConcurrently('')).toBeGreaterThan(1_000);
+    expect(kilobytesMarkedConcurrently(`require(${tuning}).applyV8Tuning();`)).toBe(0);
   });
 
   it('is applied by main.js before any other module loads, even when boot then fails', () => {
