@@ -15,7 +15,7 @@ FROM ${NODE_IMAGE} AS runtime
 # derives a ~1 MB one, and the constant young-generation collections cost 41-44% of the
 # throughput (measured on Node 20: bench/NOTES.md, "Memory"). The Kubernetes Deployment also
 # sizes the old generation; a NODE_OPTIONS of your own replaces this one, so keep the flag.
-# (dist/main.js sets the one V8 flag NODE_OPTIONS refuses itself: src/runtime/v8-tuning.ts.)
+# (dist/main.js sets the V8 flags NODE_OPTIONS refuses itself: src/runtime/v8-tuning.ts.)
 ENV NODE_ENV=production \
     NODE_OPTIONS=--max-semi-space-size=16 \
     PORT=3000 \
