@@ -76,8 +76,11 @@ describe('V8 tuning (runtime/v8-tuning)', () => {
 
   it('turns off concurrent marking when applied at run time', () => {
     const tuning = JSON.stringify(distFile('runtime/v8-tuning.js'));
-    expect(kilobytesMarkedConcurrently('')).toBeGreaterThan(1_000);
-    expect(kilobytesMarkedConcurrently(`require(${tuning}).applyV8Tuning();`)).toBe(0);
+    const untuned = kilobytesMarkedConcurrently('');
+    expect(untuned).toBeGreaterThan(10_000);
+    // A task V8 posted before the flag was set may still mark a few KB (as with the flag on argv).
+    const tuned = kilobytesMarkedConcurrently(`require(${tuning}).applyV8Tuning();`);
+    expect(tuned).toBeLessThan(untuned / 100);
   });
 
   it('is applied by main.js before any other module loads, even when boot then fails', () => {
