@@ -324,6 +324,15 @@ describe('delivery: retries (e2e)', () => {
       expect(second.receivedAt - first.receivedAt).toBeGreaterThanOrEqual(990);
     });
 
+    it('reads a Retry-After sent twice by its first value (a header array is not a 500)', async () => {
+      gateway.simulator.enqueueFault({ ...fault500, headers: { 'retry-after': ['1', '9'] } });
+      const response = await send();
+      expectAccepted(response);
+      const [first, second] = gateway.simulator.requests;
+      expect(gateway.simulator.requests).toHaveLength(2);
+      expect(second.receivedAt - first.receivedAt).toBeGreaterThanOrEqual(990);
+    });
+
     it('never waits past the deadline: a second Retry-After that would is not waited for', async () => {
       const slowDown: SimulatedFault = {
         status: 429,

@@ -235,6 +235,20 @@ describe('Blooio errors (e2e)', () => {
       expect(response.headers['retry-after']).toBe(date);
     });
 
+    it('passes on one Retry-After when Blooio sent it twice', async () => {
+      gateway.simulator.enqueueFault({
+        status: 429,
+        body: blooioError(429, 'Slow down', 'outbound_limit_reached'),
+        headers: { 'retry-after': ['30', '60'] },
+      });
+      const response = await send();
+      expectProblem(response, 429, 'upstream_rate_limited');
+      // Node's client keeps only the first of repeated Retry-After lines: count the raw ones.
+      const raw = (response as unknown as { res: { rawHeaders: string[] } }).res.rawHeaders;
+      expect(raw.filter((name) => name.toLowerCase() === 'retry-after')).toHaveLength(1);
+      expect(response.headers['retry-after']).toBe('30');
+    });
+
     it('maps a plain 429 without Retry-After and adds none', async () => {
       gateway.simulator.enqueueFault({ status: 429, body: blooioError(429, 'Slow down') });
       const response = await send();

@@ -90,7 +90,7 @@ export class BlooioClient {
       });
       status = response.status;
       text = response.data;
-      retryAfter = response.headers['retry-after'] as string | undefined;
+      retryAfter = firstValue(response.headers['retry-after']);
     } catch (error) {
       if (signal.aborted) throw new BlooioTimeoutError();
       throw new BlooioNetworkError(networkReason(error));
@@ -114,6 +114,12 @@ export class BlooioClient {
       typeof errorBody.code === 'string' && errorBody.code.length > 0,
     );
   }
+}
+
+/** A header Blooio sent more than once arrives as an array: its first value is the one read. */
+function firstValue(header: unknown): string | undefined {
+  const value: unknown = Array.isArray(header) ? header[0] : header;
+  return typeof value === 'string' ? value : undefined;
 }
 
 function parseJsonObject(text: string): Record<string, unknown> | undefined {

@@ -18,8 +18,8 @@ export interface SimulatedFault {
   body?: unknown;
   /** A non-JSON body (sent as text/plain), for "unreadable answer" tests. */
   raw?: string;
-  /** Extra response headers, e.g. { 'retry-after': '2' }. */
-  headers?: Record<string, string>;
+  /** Extra response headers, e.g. { 'retry-after': '2' }; an array sends the header once per value. */
+  headers?: Record<string, string | string[]>;
   /** Wait before answering (fault or normal answer). */
   delayMs?: number;
   /** Never answer (until close()). */
