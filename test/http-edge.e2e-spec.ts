@@ -76,6 +76,16 @@ describe('HTTP edge (e2e)', () => {
     await gateway.http().post('/v1/messages/').set(bearer(KEYS.acmeOrders)).send(valid).expect(202);
   });
 
+  it('answers 405, not 404, for another method on a known path with a trailing slash', async () => {
+    const response = await gateway
+      .http()
+      .get('/v1/messages/?page=1')
+      .set(bearer(KEYS.acmeOrders))
+      .expect(405);
+    expect(response.headers.allow).toBe('POST');
+    await gateway.http().get('/v1/nothing-here/').expect(404);
+  });
+
   it.each([
     ['a latin1 charset', { 'content-type': 'application/json; charset=latin1' }],
     ['a UTF-16 charset', { 'content-type': 'application/json; charset=utf-16' }],

@@ -10,7 +10,9 @@ const METHODS: HTTPMethods[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 export function registerMethodNotAllowed(fastify: FastifyInstance): void {
   fastify.addHook('onRequest', (request, _reply, done) => {
     if (request.routeOptions.url !== undefined) return done();
-    const url = request.url.split('?')[0];
+    const path = request.url.split('?')[0];
+    // Routes match with or without one trailing slash (ignoreTrailingSlash); hasRoute does not.
+    const url = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
     const allowed = METHODS.filter(
       (method) => method !== request.method && fastify.hasRoute({ url, method }),
     );
