@@ -123,6 +123,23 @@ describe('parseTenantsDocument', () => {
     ]);
   });
 
+  it('compares tenant and key ids after ${NAME} is filled in', () => {
+    const first = validTenant();
+    const second = {
+      ...validTenant(),
+      id: '${SECOND_TENANT}',
+      apiKeys: [
+        { id: 'k-${KEY_SUFFIX}', sha256: hashApiKey('third') },
+        { id: 'k-1', sha256: hashApiKey('fourth') },
+      ],
+    };
+    const env = { ...context.env, SECOND_TENANT: first.id, KEY_SUFFIX: '1' };
+    expect(problemsOf({ tenants: [first, second] }, { ...context, env })).toEqual([
+      'tenants[1].apiKeys[1].id: duplicate key id "k-1"',
+      `tenants[1].id: duplicate tenant id "${first.id}"`,
+    ]);
+  });
+
   it('rejects duplicate key ids within a tenant', () => {
     const tenant = {
       ...validTenant(),

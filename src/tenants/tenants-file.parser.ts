@@ -50,6 +50,20 @@ export function loadTenantsFile(
   return parseTenantsDocument(document, { ...context, baseDir: dirname(resolve(path)) });
 }
 
+/** `${NAME}` replaced by the variable NAME of `env`; the names that are not set, in order. */
+function interpolateEnv(
+  value: string,
+  env: Readonly<Record<string, string | undefined>>,
+): { result: string; missing: string[] } {
+  const missing: string[] = [];
+  const result = value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_match, name: string) => {
+    const replacement = env[name];
+    if (replacement === undefined) missing.push(name);
+    return replacement ?? '';
+  });
+  return { result, missing };
+}
+
 /** Validates an already parsed tenant document (§4 of DESIGN.md). */
 export function parseTenantsDocument(
   document: unknown,
@@ -246,15 +260,21 @@ class TenantsFileParser {
   }
 
   /** Reports each item whose `id` an earlier item of the list already has, by its own index. */
+  /**
+   * Ids compared as they will be used, after `${NAME}` is filled in: `acme` and `${T}` with T=acme
+   * are one tenant twice. An id that cannot be read is reported where it is read.
+   */
   private duplicates(
     items: readonly unknown[],
     pathOf: (index: number) => string,
     what: string,
   ): void {
-    const seen = new Set<unknown>();
+    const seen = new Set<string>();
     items.forEach((item, index) => {
-      const id = typeof item === 'object' && item !== null ? (item as Json).id : undefined;
-      if (typeof id !== 'string') return;
+      const raw = typeof item === 'object' && item !== null ? (item as Json).id : undefined;
+      if (typeof raw !== 'string') return;
+      const { result: id, missing } = interpolateEnv(raw, this.context.env);
+      if (missing.length > 0) return;
       if (seen.has(id)) this.problem(pathOf(index), `duplicate ${what} "${id}"`);
       seen.add(id);
     });
@@ -309,17 +329,9 @@ class TenantsFileParser {
 
   /** Replaces `${NAME}` with the environment variable NAME; a missing one is a problem. */
   private interpolate(value: string, path: string): string | undefined {
-    let missing = false;
-    const result = value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_match, name: string) => {
-      const replacement = this.context.env[name];
-      if (replacement === undefined) {
-        this.problem(path, `environment variable ${name} is not set`);
-        missing = true;
-        return '';
-      }
-      return replacement;
-    });
-    return missing ? undefined : result;
+    const { result, missing } = interpolateEnv(value, this.context.env);
+    for (const name of missing) this.problem(path, `environment variable ${name} is not set`);
+    return missing.length > 0 ? undefined : result;
   }
 
   private problem(path: string, message: string): void {
