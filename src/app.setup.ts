@@ -6,6 +6,7 @@ import { PACKAGE_VERSION } from './common/package-info';
 import { answerClientError, answerFrameworkError } from './http/edge-errors';
 import { registerJsonBodyParser } from './http/json-body.parser';
 import { registerMethodNotAllowed } from './http/method-not-allowed.hook';
+import { ObjectPrototypeKeysPipe } from './http/object-prototype-keys.pipe';
 import { requestIdFor } from './http/request-id';
 import { appConfig, type AppConfig } from './config/app.config';
 import { createOpenApiDocument } from './openapi/openapi.document';
@@ -81,6 +82,7 @@ export async function setupApp(app: NestFastifyApplication): Promise<void> {
 
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(
+    new ObjectPrototypeKeysPipe(),
     new ValidationPipe({
       whitelist: true,
       forbidNonWhitelisted: true,

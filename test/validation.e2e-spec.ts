@@ -55,6 +55,41 @@ describe('request validation (e2e)', () => {
   const postRaw = (text: string, contentType = 'application/json') =>
     post().set('content-type', contentType).send(text);
 
+  describe('keys named like Object.prototype members (class-transformer would skip them)', () => {
+    const at: [string, (key: string) => Record<string, unknown>, (key: string) => string][] = [
+      ['the top level', (key) => ({ ...GOOD, [key]: 'x' }), (key) => key],
+      [
+        'replyTo',
+        (key) => ({ ...GOOD, replyTo: { messageId: 'm1', [key]: 'x' } }),
+        (key) => `replyTo.${key}`,
+      ],
+      [
+        'linkPreview',
+        (key) => ({ ...GOOD, linkPreview: { title: 't', [key]: 1 } }),
+        (key) => `linkPreview.${key}`,
+      ],
+      [
+        'a part',
+        (key) => ({ recipients: GOOD.recipients, parts: [{ text: 'a', [key]: true }] }),
+        (key) => `parts.0.${key}`,
+      ],
+      [
+        'an attachment object',
+        (key) => ({ ...GOOD, attachments: [{ url: HTTPS, [key]: 'x' }] }),
+        (key) => `attachments.0.${key}`,
+      ],
+    ];
+    const keys = ['toString', 'constructor', 'valueOf', 'hasOwnProperty', '__defineGetter__'];
+
+    it.each(
+      at.flatMap(([where, body, path]) => keys.map((key) => [where, key, body, path] as const)),
+    )('refuses %s with the key %s, naming it', async (_where, key, body, path) => {
+      const response = await post().send(body(key));
+      expectValidation(response, path(key));
+      expect(response.body.errors).toEqual([{ path: path(key), message: 'is not a known field' }]);
+    });
+  });
+
   describe('recipients', () => {
     it.each<[string, Record<string, unknown>, string]>([
       ['missing recipients', { text: 'x' }, 'recipients'],
