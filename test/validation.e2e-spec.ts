@@ -90,6 +90,59 @@ describe('request validation (e2e)', () => {
     });
   });
 
+  describe('the type is named first: a value of the wrong type is not told a length', () => {
+    it.each<[string, Record<string, unknown>, string, string]>([
+      ['no recipients', { text: 'hi' }, 'recipients', 'must be an array of recipients'],
+      [
+        'null recipients',
+        { recipients: null, text: 'hi' },
+        'recipients',
+        'must be an array of recipients',
+      ],
+      [
+        'empty recipients',
+        { recipients: [], text: 'hi' },
+        'recipients',
+        'must contain at least one recipient',
+      ],
+      ['a number as sender', { ...GOOD, sender: 5 }, 'sender', 'must be a string'],
+      [
+        'a string partIndex',
+        { ...GOOD, replyTo: { guid: 'g', partIndex: '1' } },
+        'replyTo.partIndex',
+        'must be a whole number',
+      ],
+      [
+        'a number as replyTo.messageId',
+        { ...GOOD, replyTo: { messageId: 5 } },
+        'replyTo.messageId',
+        'must be a string',
+      ],
+      [
+        'a number as a part text',
+        { recipients: GOOD.recipients, parts: [{ text: 5 }] },
+        'parts.0.text',
+        'must be a string',
+      ],
+      [
+        'a number as linkPreview.title',
+        { ...GOOD, linkPreview: { title: 5 } },
+        'linkPreview.title',
+        'must be a string',
+      ],
+      [
+        'a string as parts',
+        { recipients: GOOD.recipients, parts: 'a' },
+        'parts',
+        'must be an array of parts',
+      ],
+    ])('%s', async (_name, body, path, message) => {
+      const response = await post().send(body);
+      expectValidation(response, path);
+      expect(response.body.errors).toContainEqual({ path, message });
+    });
+  });
+
   describe('recipients', () => {
     it.each<[string, Record<string, unknown>, string]>([
       ['missing recipients', { text: 'x' }, 'recipients'],

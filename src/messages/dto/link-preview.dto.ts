@@ -16,7 +16,7 @@ export class LinkPreviewDto {
    * @example Your order has shipped
    */
   @IsOptional()
-  @IsString({ message: 'must be a string' })
   @Length(1, 200, { message: 'must be 1 to 200 characters' })
+  @IsString({ message: 'must be a string' })
   title?: string;
 }

@@ -17,8 +17,8 @@ export class MessagePartDto {
    * @example See the attached invoice
    */
   @IsOptional()
-  @IsString({ message: 'must be a string' })
   @Length(1, MAX_TEXT_LENGTH, { message: `must be 1 to ${MAX_TEXT_LENGTH} characters` })
+  @IsString({ message: 'must be a string' })
   text?: string;
 
   /**
@@ -26,8 +26,8 @@ export class MessagePartDto {
    * @example +15551234567
    */
   @IsOptional()
-  @IsString({ message: 'must be a string' })
   @Length(1, 320, { message: 'must be 1 to 320 characters' })
+  @IsString({ message: 'must be a string' })
   mention?: string;
 
   /**
@@ -43,10 +43,10 @@ export class MessagePartDto {
    * @example invoice.pdf
    */
   @IsOptional()
-  @IsString({ message: 'must be a string' })
   @Length(1, MAX_ATTACHMENT_NAME_LENGTH, {
     message: `must be 1 to ${MAX_ATTACHMENT_NAME_LENGTH} characters`,
   })
+  @IsString({ message: 'must be a string' })
   name?: string;
 
   /** Rich-link preview override for this part (URL-balloon batch mode). */

@@ -8,8 +8,8 @@ export class ReplyToDto {
    * @example msg_abc123def456
    */
   @IsOptional()
-  @IsString({ message: 'must be a string' })
   @Length(1, 255, { message: 'must be 1 to 255 characters' })
+  @IsString({ message: 'must be a string' })
   messageId?: string;
 
   /**
@@ -17,8 +17,8 @@ export class ReplyToDto {
    * @example 5F3C1E2A-0B7D-4F7A-9C55-2B1E5D0A9F11
    */
   @IsOptional()
-  @IsString({ message: 'must be a string' })
   @Length(1, 255, { message: 'must be 1 to 255 characters' })
+  @IsString({ message: 'must be a string' })
   guid?: string;
 
   /**
@@ -27,8 +27,8 @@ export class ReplyToDto {
    */
   @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: 1_000, example: 0 })
   @IsOptional()
-  @IsInt({ message: 'must be a whole number' })
-  @Min(0, { message: 'must be 0 or more' })
   @Max(1_000, { message: 'must be at most 1000' })
+  @Min(0, { message: 'must be 0 or more' })
+  @IsInt({ message: 'must be a whole number' })
   partIndex?: number;
 }

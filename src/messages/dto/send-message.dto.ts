@@ -31,7 +31,13 @@ export const MAX_PARTS = 20;
 
 export type AttachmentInput = string | { url: string; name?: string };
 
-/** A message to send. At least one of `text`, `attachments` or `parts` is required. */
+/**
+ * A message to send. At least one of `text`, `attachments` or `parts` is required.
+ *
+ * class-validator runs a property's rules from the bottom decorator up, and the ValidationPipe
+ * stops at the first broken one: in every DTO the type check is written last, so that a value of
+ * the wrong type (or a missing one) is told its type, not a length it cannot have.
+ */
 export class SendMessageDto {
   /**
    * Who receives it: E.164 numbers, emails, or one Blooio group id alone. National numbers are read
@@ -44,11 +50,11 @@ export class SendMessageDto {
     maxItems: MAX_RECIPIENTS_LIMIT,
     example: ['+15551234567'],
   })
-  @IsArray({ message: 'must be an array of recipients' })
-  @ArrayMinSize(1, { message: 'must contain at least one recipient' })
   @ArrayMaxSize(MAX_RECIPIENTS_LIMIT, {
     message: `must contain at most ${MAX_RECIPIENTS_LIMIT} recipients`,
   })
+  @ArrayMinSize(1, { message: 'must contain at least one recipient' })
+  @IsArray({ message: 'must be an array of recipients' })
   recipients!: unknown[];
 
   /**
@@ -57,8 +63,8 @@ export class SendMessageDto {
    */
   @ApiPropertyOptional({ example: '+15550001111', pattern: E164.source })
   @IsOptional()
-  @IsString({ message: 'must be a string' })
   @Matches(E164, { message: 'must be an E.164 number such as +15550001111' })
+  @IsString({ message: 'must be a string' })
   sender?: string;
 
   /** Message text; an array sends one message per string. */
@@ -114,10 +120,10 @@ export class SendMessageDto {
     ],
   })
   @IsOptional()
-  @IsArray({ message: 'must be an array of parts' })
-  @ArrayMinSize(1, { message: 'must contain at least one part' })
-  @ArrayMaxSize(MAX_PARTS, { message: `must contain at most ${MAX_PARTS} parts` })
   @IsObject({ each: true, message: 'must contain only part objects' })
+  @ArrayMaxSize(MAX_PARTS, { message: `must contain at most ${MAX_PARTS} parts` })
+  @ArrayMinSize(1, { message: 'must contain at least one part' })
+  @IsArray({ message: 'must be an array of parts' })
   @ValidateNested({ each: true })
   @Type(() => MessagePartDto)
   parts?: MessagePartDto[];
