@@ -223,6 +223,17 @@ describe('POST /v1/messages (e2e)', () => {
     });
   });
 
+  it('takes a null attachment name as absent, like any other null optional field', async () => {
+    await send({
+      recipients: ['+15551234567'],
+      attachments: [{ url: 'https://cdn.example.com/b.pdf', name: null }],
+    }).expect(202);
+    expect(lastUpstream().body).toEqual({
+      attachments: [{ url: 'https://cdn.example.com/b.pdf' }],
+      from_number: ACME_SENDERS[0],
+    });
+  });
+
   it('maps parts and replies', async () => {
     await send({
       recipients: ['+15551234567'],

@@ -27,6 +27,7 @@ export function isAttachmentList(value: unknown): boolean {
     const { url, name, ...rest } = item as Record<string, unknown>;
     const nameOk =
       name === undefined ||
+      name === null || // null counts as absent, as for every optional field
       (typeof name === 'string' && name.length >= 1 && name.length <= MAX_ATTACHMENT_NAME_LENGTH);
     return Object.keys(rest).length === 0 && isHttpsUrl(url) && nameOk;
   });
