@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { appConfig } from './config/app.config';
 import { blooioConfig } from './config/blooio.config';
+import { validateEnvironment } from './config/configuration';
 import { idempotencyConfig } from './config/idempotency.config';
 import { rateLimitConfig } from './config/rate-limit.config';
 import { redisConfig } from './config/redis.config';
@@ -17,6 +18,7 @@ import { TenantsModule } from './tenants/tenants.module';
   imports: [
     ConfigModule.forRoot({
       ignoreEnvFile: true,
+      validate: validateEnvironment,
       load: [appConfig, blooioConfig, idempotencyConfig, rateLimitConfig, redisConfig],
     }),
     LifecycleModule,

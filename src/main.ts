@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
 import { createFastifyAdapter, DOCS_PATH, NEST_APPLICATION_OPTIONS, setupApp } from './app.setup';
-import { loadAppConfig } from './config/app.config';
+import { loadConfiguration } from './config/configuration';
 import { ConfigError } from './config/env';
 import { closeGracefully, type ShutdownOptions } from './lifecycle/graceful-shutdown';
 import { createLogger } from './logging/logger';
@@ -12,7 +12,7 @@ import { PinoNestLogger } from './logging/pino-nest.logger';
 import { SandboxService } from './sandbox/sandbox.service';
 
 async function bootstrap(): Promise<void> {
-  const config = loadAppConfig();
+  const { app: config } = loadConfiguration();
   const logger = createLogger(config.logLevel);
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule,

@@ -71,10 +71,19 @@ describe('the built gateway as a process (e2e)', () => {
     expect(await missing.exited).toBe(1);
     expect(missing.stderr()).toContain('TENANTS_FILE: cannot read /nonexistent.yaml');
 
-    const badPort = runNode(distFile('main.js'), [], { env: { PORT: 'eighty' } });
-    expect(await badPort.exited).toBe(1);
-    expect(badPort.stderr()).toContain(
-      'PORT: must be a whole number from 0 to 65535 (got "eighty")',
+    // Problems from different namespaces (app, blooio, redis) come in one list.
+    const badVariables = runNode(distFile('main.js'), [], {
+      env: { PORT: 'eighty', BLOOIO_TIMEOUT_MS: '10s', REDIS_URL: 'http://cache' },
+    });
+    expect(await badVariables.exited).toBe(1);
+    expect(badVariables.stderr()).toBe(
+      [
+        'blooio-gateway: invalid configuration',
+        '  PORT: must be a whole number from 0 to 65535 (got "eighty")',
+        '  BLOOIO_TIMEOUT_MS: must be a whole number from 100 to 120000 (got "10s")',
+        '  REDIS_URL: must be a redis: or rediss: URL',
+        '',
+      ].join('\n'),
     );
   });
 

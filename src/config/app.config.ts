@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { registerAs } from '@nestjs/config';
+import { API_KEY_SYNTAX } from '../tenants/api-key';
 import { EnvReader } from './env';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -41,7 +42,11 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     sandbox,
     tenantsFile,
     tenantsFileExists,
-    sandboxApiKey: read.optionalString('SANDBOX_API_KEY'),
+    sandboxApiKey: read.optionalSecretMatching(
+      'SANDBOX_API_KEY',
+      API_KEY_SYNTAX,
+      'a bearer token: 1 to 512 letters, digits or -._~+/ (then = padding)',
+    ),
     bodyLimitBytes: read.int('BODY_LIMIT_BYTES', 262_144, 1_024, 10_485_760),
     logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
     docsEnabled: read.bool('DOCS_ENABLED') ?? true,

@@ -1,5 +1,6 @@
 import { loadAppConfig } from './app.config';
 import { loadBlooioConfig } from './blooio.config';
+import { loadConfiguration } from './configuration';
 import { ConfigError } from './env';
 import { loadIdempotencyConfig } from './idempotency.config';
 import { loadRateLimitConfig } from './rate-limit.config';
@@ -79,6 +80,43 @@ describe('configuration', () => {
       'LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent (got "loud")',
       'DOCS_ENABLED: must be true or false (got "maybe")',
     ]);
+  });
+
+  it('lists the problems of every namespace together', () => {
+    expect(
+      problemsOf(() =>
+        loadConfiguration({
+          PORT: 'eighty',
+          BLOOIO_TIMEOUT_MS: '10s',
+          IDEMPOTENCY_TTL_SECONDS: '0',
+          RATE_LIMIT_PER_SECOND: 'many',
+          REDIS_URL: 'http://cache',
+        }),
+      ),
+    ).toEqual([
+      'PORT: must be a whole number from 0 to 65535 (got "eighty")',
+      'BLOOIO_TIMEOUT_MS: must be a whole number from 100 to 120000 (got "10s")',
+      expect.stringMatching(/^IDEMPOTENCY_TTL_SECONDS: /),
+      expect.stringMatching(/^RATE_LIMIT_PER_SECOND: /),
+      'REDIS_URL: must be a redis: or rediss: URL',
+    ]);
+    const configuration = loadConfiguration({ TENANTS_FILE: '/nonexistent.yaml', PORT: '8080' });
+    expect(configuration.app.port).toBe(8080);
+    expect(configuration.blooio.maxRetries).toBe(2);
+    expect(configuration.rateLimit).toEqual({ perSecond: 20, perMinute: 600 });
+  });
+
+  it('takes SANDBOX_API_KEY only if a Bearer header could carry it, and never echoes it', () => {
+    expect(loadAppConfig({ SANDBOX_API_KEY: 'bgw_demo-key.1~2' }).sandboxApiKey).toBe(
+      'bgw_demo-key.1~2',
+    );
+    for (const key of ['has space', 'semi;colon', 'x'.repeat(513), 'ünïcode']) {
+      const problems = problemsOf(() => loadAppConfig({ SANDBOX_API_KEY: key }));
+      expect(problems).toEqual([
+        'SANDBOX_API_KEY: must be a bearer token: 1 to 512 letters, digits or -._~+/ (then = padding)',
+      ]);
+      expect(problems.join()).not.toContain(key);
+    }
   });
 
   it('refuses credentials in the Blooio URL without echoing them', () => {

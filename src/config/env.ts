@@ -83,6 +83,14 @@ export class EnvReader {
     return new Secret(raw);
   }
 
+  /** Like `matching`, for a secret: the problem names the variable, never its value. */
+  optionalSecretMatching(name: string, pattern: RegExp, described: string): string | undefined {
+    const raw = this.optionalString(name);
+    if (raw === undefined || pattern.test(raw)) return raw;
+    this.problems.push(`${name}: must be ${described}`);
+    return undefined;
+  }
+
   matching(name: string, fallback: string, pattern: RegExp, described: string): string {
     const raw = this.string(name, fallback);
     if (!pattern.test(raw)) {

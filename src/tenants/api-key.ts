@@ -22,7 +22,11 @@ export function hashApiKey(key: string): string {
 }
 
 // RFC 6750 b64token, bounded so a huge header costs nothing to reject.
-const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]{1,512}=*) *$/i;
+const TOKEN = String.raw`[A-Za-z0-9\-._~+/]{1,512}=*`;
+const BEARER = new RegExp(`^Bearer +(${TOKEN}) *$`, 'i');
+
+/** What `parseBearerToken` accepts as a key: a configured key outside it could never be presented. */
+export const API_KEY_SYNTAX = new RegExp(`^${TOKEN}$`);
 
 /** The token of an `Authorization: Bearer …` header, or undefined when absent or malformed. */
 export function parseBearerToken(header: string | string[] | undefined): string | undefined {
