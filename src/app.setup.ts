@@ -14,6 +14,7 @@ import type { FieldError } from './problems/problem-details';
 import { registerDrainingConnectionClose } from './lifecycle/draining.hook';
 import { ShutdownState } from './lifecycle/shutdown-state';
 import { GatewayMetrics } from './metrics/gateway.metrics';
+import { registerIdempotencyKeyEcho } from './messages/idempotency-key-echo.hook';
 import { registerHttpMetrics } from './metrics/http-metrics.hook';
 import { ProblemDetailsFilter } from './problems/problem-details.filter';
 import { ProblemException } from './problems/problem.exception';
@@ -66,6 +67,7 @@ export async function setupApp(app: NestFastifyApplication): Promise<void> {
     void reply.header('x-request-id', request.id);
     done();
   });
+  registerIdempotencyKeyEcho(fastify);
   registerMethodNotAllowed(fastify);
   registerDrainingConnectionClose(fastify, app.get(ShutdownState));
   registerHttpMetrics(fastify, app.get(GatewayMetrics));

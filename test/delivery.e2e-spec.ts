@@ -454,8 +454,11 @@ describe('delivery: deadline (e2e)', () => {
     const [second, elapsed] = await timed(() => send(BODY, headers));
     expectProblem(second, 409, 'idempotency_key_in_use');
     expect(second.headers['retry-after']).toBe('1');
+    expect(second.headers['idempotency-key']).toBe('deadline-in-flight');
     expect(elapsed).toBeLessThan(SLACK_MS);
-    expectProblem(await first, 504, 'upstream_timeout');
+    const timedOut = await first;
+    expectProblem(timedOut, 504, 'upstream_timeout');
+    expect(timedOut.headers['idempotency-key']).toBe('deadline-in-flight');
     // The second request never reached Blooio: every recorded attempt belongs to the first.
     expectOneUpstreamKey(gateway.simulator.requests);
     expect(gateway.simulator.requests.length).toBeLessThanOrEqual(MAX_RETRIES + 1);
@@ -511,6 +514,67 @@ describe('delivery: idempotency records (e2e)', () => {
     expect(second.headers['idempotency-key']).toBe('rec-replay');
     expect(second.headers['content-type']).toBe(first.headers['content-type']);
     expect(gateway.simulator.requests).toHaveLength(1);
+  });
+
+  describe('the Idempotency-Key header, repeated on every answer to a send that carried one', () => {
+    it('on a refusal by Blooio and on its replay', async () => {
+      gateway.simulator.enqueueFault({
+        status: 403,
+        body: blooioError(403, 'Inbound only', 'inbound_only_no_prior_inbound'),
+      });
+      const headers = { 'Idempotency-Key': 'rec-echo-refused' };
+      const first = await send(BODY, headers);
+      expectProblem(first, 403, 'upstream_rejected');
+      expect(first.headers['idempotency-key']).toBe('rec-echo-refused');
+      const replay = await send(BODY, headers);
+      expectProblem(replay, 403, 'upstream_rejected');
+      expect(replay.headers['idempotent-replayed']).toBe('true');
+      expect(replay.headers['idempotency-key']).toBe('rec-echo-refused');
+    });
+
+    it.each<[string, () => Promise<Response>, number, string]>([
+      [
+        'an invalid body',
+        () => send({ recipients: [] }, { 'Idempotency-Key': 'rec-echo' }),
+        400,
+        'validation_failed',
+      ],
+      [
+        'a sender the tenant may not use',
+        () => send({ ...BODY, sender: '+15557770000' }, { 'Idempotency-Key': 'rec-echo' }),
+        403,
+        'sender_not_allowed',
+      ],
+      [
+        'no API key',
+        () => gateway.http().post('/v1/messages').set('Idempotency-Key', 'rec-echo').send(BODY),
+        401,
+        'unauthenticated',
+      ],
+      [
+        'a body that is not JSON (refused by the body parser)',
+        () =>
+          gateway
+            .http()
+            .post('/v1/messages')
+            .set({ ...bearer(KEYS.acmeOrders), 'Idempotency-Key': 'rec-echo' })
+            .set('Content-Type', 'text/plain')
+            .send('hello'),
+        415,
+        'unsupported_media_type',
+      ],
+    ])('on %s', async (_name, request, status, code) => {
+      const response = await request();
+      expectProblem(response, status, code);
+      expect(response.headers['idempotency-key']).toBe('rec-echo');
+      expect(gateway.simulator.requests).toHaveLength(0);
+    });
+
+    it('but not when the key itself is malformed', async () => {
+      const response = await send(BODY, { 'Idempotency-Key': 'k'.repeat(256) });
+      expectProblem(response, 400, 'validation_failed');
+      expect(response.headers['idempotency-key']).toBeUndefined();
+    });
   });
 
   it('is one namespace per tenant: another API key of the tenant gets the replay', async () => {

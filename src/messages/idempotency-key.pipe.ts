@@ -23,6 +23,25 @@ export class IdempotencyKeyPipe implements PipeTransform<unknown, string | undef
   }
 }
 
+/** How many Idempotency-Key headers the request carried: Node joins repeats into one value. */
+export function idempotencyKeyHeaderCount(request: FastifyRequest): number {
+  const { rawHeaders } = request.raw;
+  let count = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i];
+    // The length first: most headers are told apart without a lower-cased copy.
+    if (name.length === 15 && name.toLowerCase() === 'idempotency-key') count += 1;
+  }
+  return count;
+}
+
+/** The caller's key when it was sent once and well-formed (what the answer repeats), else undefined. */
+export function wellFormedIdempotencyKey(request: FastifyRequest): string | undefined {
+  const value = request.headers['idempotency-key'];
+  if (typeof value !== 'string' || !IDEMPOTENCY_KEY_PATTERN.test(value)) return undefined;
+  return idempotencyKeyHeaderCount(request) === 1 ? value : undefined;
+}
+
 /**
  * The raw Idempotency-Key header. Sent twice, Node would join the values with ", " into one key
  * nobody chose: that is refused here.
@@ -30,12 +49,7 @@ export class IdempotencyKeyPipe implements PipeTransform<unknown, string | undef
 export const IdempotencyKeyHeader = createParamDecorator(
   (_data: unknown, context: ExecutionContext): unknown => {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const { rawHeaders } = request.raw;
-    let count = 0;
-    for (let i = 0; i < rawHeaders.length; i += 2) {
-      if (rawHeaders[i].toLowerCase() === 'idempotency-key') count += 1;
-    }
-    if (count > 1) {
+    if (idempotencyKeyHeaderCount(request) > 1) {
       throw ProblemException.validation([
         { path: IDEMPOTENCY_KEY_HEADER, message: 'must be sent once' },
       ]);

@@ -17,10 +17,20 @@ import {
 } from './idempotency-key.pipe';
 import { MessagesService } from './messages.service';
 
+/** On every answer of this route, problems included. */
 const RESPONSE_HEADERS = {
   'X-Request-Id': { description: 'Request id, for support and logs', schema: { type: 'string' } },
   'Idempotency-Key': {
-    description: 'The Idempotency-Key of the request, repeated',
+    description:
+      'The Idempotency-Key of the request, repeated (when one was sent, once and well-formed)',
+    schema: { type: 'string' },
+  },
+} as const;
+
+const REPLAY_HEADERS = {
+  ...RESPONSE_HEADERS,
+  'Idempotent-Replayed': {
+    description: '`true`: this is the recorded answer to an earlier request with this key',
     schema: { type: 'string' },
   },
 } as const;
@@ -65,22 +75,25 @@ export class MessagesController {
     description:
       'A replay: this Idempotency-Key was already sent, and this is that answer again (Idempotent-Replayed: true). No new message.',
     type: SendMessageResponseDto,
-    headers: RESPONSE_HEADERS,
+    headers: REPLAY_HEADERS,
   })
-  @ApiProblemResponses({
-    400: ['validation_failed'],
-    402: ['upstream_rejected'],
-    403: ['forbidden', 'sender_not_allowed', 'upstream_rejected'],
-    404: ['upstream_rejected'],
-    409: ['idempotency_key_in_use', 'upstream_rejected'],
-    413: ['payload_too_large'],
-    415: ['unsupported_media_type'],
-    422: ['idempotency_key_reused', 'message_failed', 'upstream_rejected'],
-    429: ['rate_limited', 'upstream_rate_limited'],
-    502: ['upstream_auth_failed', 'upstream_error'],
-    503: ['upstream_unavailable', 'store_unavailable'],
-    504: ['upstream_timeout'],
-  })
+  @ApiProblemResponses(
+    {
+      400: ['validation_failed'],
+      402: ['upstream_rejected'],
+      403: ['forbidden', 'sender_not_allowed', 'upstream_rejected'],
+      404: ['upstream_rejected'],
+      409: ['idempotency_key_in_use', 'upstream_rejected'],
+      413: ['payload_too_large'],
+      415: ['unsupported_media_type'],
+      422: ['idempotency_key_reused', 'message_failed', 'upstream_rejected'],
+      429: ['rate_limited', 'upstream_rate_limited'],
+      502: ['upstream_auth_failed', 'upstream_error'],
+      503: ['upstream_unavailable', 'store_unavailable'],
+      504: ['upstream_timeout'],
+    },
+    RESPONSE_HEADERS,
+  )
   async send(
     @Body() dto: SendMessageDto,
     @IdempotencyKeyHeader(IdempotencyKeyPipe) idempotencyKey: string | undefined,

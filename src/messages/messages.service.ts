@@ -87,10 +87,8 @@ export class MessagesService {
     const replayedByBlooio = result.status === 200 && result.attempts === 1;
     return {
       status: replayedByBlooio ? 200 : 202,
-      headers: {
-        'content-type': JSON_CONTENT_TYPE,
-        ...(context.idempotencyKey !== undefined && { 'idempotency-key': context.idempotencyKey }),
-      },
+      // The Idempotency-Key header is repeated on every answer by idempotency-key-echo.hook.ts.
+      headers: { 'content-type': JSON_CONTENT_TYPE },
       body: JSON.stringify(body),
     };
   }

@@ -3,15 +3,10 @@ import { ApiExtraModels, ApiResponse, getSchemaPath } from '@nestjs/swagger';
 import { PROBLEM_CATALOGUE, type ProblemCode } from './problem-catalogue';
 import { ProblemDetailsDto } from './dto/problem-details.dto';
 
-/**
- * Documents error answers as problem+json, one response per status listing the codes it can carry.
- * `@ApiProblemResponses({ 422: ['upstream_rejected', 'message_failed'] })`.
- */
+type HeaderObjects = Record<string, { description: string; schema: { type: 'string' } }>;
+
 /** Headers that come with a status, whatever the route. */
-const HEADERS_BY_STATUS: Record<
-  number,
-  Record<string, { description: string; schema: { type: 'string' } }>
-> = {
+const HEADERS_BY_STATUS: Record<number, HeaderObjects> = {
   401: {
     'WWW-Authenticate': { description: 'Bearer challenge (RFC 6750)', schema: { type: 'string' } },
   },
@@ -26,8 +21,14 @@ const HEADERS_BY_STATUS: Record<
   },
 };
 
+/**
+ * Documents error answers as problem+json, one response per status listing the codes it can carry.
+ * `@ApiProblemResponses({ 422: ['upstream_rejected', 'message_failed'] })`.
+ */
 export function ApiProblemResponses(
   codesByStatus: Record<number, ProblemCode[]>,
+  /** Headers every problem answer of this route carries, beside those of its status. */
+  routeHeaders: HeaderObjects = {},
 ): MethodDecorator & ClassDecorator {
   return applyDecorators(
     ApiExtraModels(ProblemDetailsDto),
@@ -37,11 +38,16 @@ export function ApiProblemResponses(
         description: codes
           .map((code) => `\`${code}\`: ${PROBLEM_CATALOGUE[code].title}`)
           .join('; '),
-        ...(HEADERS_BY_STATUS[Number(status)] && { headers: HEADERS_BY_STATUS[Number(status)] }),
+        ...headersFor(routeHeaders, HEADERS_BY_STATUS[Number(status)]),
         content: {
           'application/problem+json': { schema: { $ref: getSchemaPath(ProblemDetailsDto) } },
         },
       }),
     ),
   );
+}
+
+function headersFor(...sets: (HeaderObjects | undefined)[]): { headers?: HeaderObjects } {
+  const headers: HeaderObjects = Object.assign({}, ...sets);
+  return Object.keys(headers).length > 0 ? { headers } : {};
 }
