@@ -230,6 +230,17 @@ function upstreamBodyProblems(body: unknown, senders: string[] | undefined): str
         if (part.url !== undefined && !isHttps(part.url)) {
           problems.push(`${where}.url is not https: ${JSON.stringify(part.url)}`);
         }
+        if (
+          part.mention !== undefined &&
+          !(
+            typeof part.mention === 'string' &&
+            (E164.test(part.mention) || LOWER_EMAIL.test(part.mention))
+          )
+        ) {
+          problems.push(
+            `${where}.mention is not E.164 or a lower-case email: ${JSON.stringify(part.mention)}`,
+          );
+        }
         if (part.link_preview !== undefined) {
           problems.push(...linkPreviewProblems(part.link_preview, `${where}.link_preview`));
         }

@@ -234,6 +234,35 @@ describe('POST /v1/messages (e2e)', () => {
     });
   });
 
+  it('normalises a mention like a recipient: E.164 for phones, lower case for emails', async () => {
+    await send({
+      recipients: ['(555) 123-4567', 'Jane@Example.com'],
+      parts: [
+        { text: 'Hi', mention: '(555) 123-4567' },
+        { text: 'and you', mention: 'Jane@Example.com' },
+      ],
+    }).expect(202);
+    expect(lastUpstream().body).toMatchObject({
+      parts: [
+        { text: 'Hi', mention: '+15551234567' },
+        { text: 'and you', mention: 'jane@example.com' },
+      ],
+    });
+  });
+
+  it.each([
+    ['a group id', 'grp_abc123', 'must be an E.164 number or an email'],
+    ['a path', '../../x', 'must be an E.164 number or an email'],
+    ['a number too short to be one', '+1555', 'must be an E.164 number or an email'],
+  ])('refuses a mention that is %s, naming the part', async (_name, mention, message) => {
+    const response = await send({
+      recipients: ['+15551234567'],
+      parts: [{ text: 'ok' }, { text: 'Hi', mention }],
+    }).expect(400);
+    expect(response.body.errors).toEqual([{ path: 'parts.1.mention', message }]);
+    expect(gateway.simulator.requests).toHaveLength(0);
+  });
+
   it('maps parts and replies', async () => {
     await send({
       recipients: ['+15551234567'],

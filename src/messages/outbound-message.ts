@@ -1,12 +1,15 @@
 import { createHash } from 'node:crypto';
+import type { CountryCode } from 'libphonenumber-js';
 import type { BlooioSendMessageRequest } from '../blooio/blooio.types';
 import { canonicalJson } from '../common/canonical-json';
+import type { FieldError } from '../problems/problem-details';
 import { ProblemException } from '../problems/problem.exception';
 import type { Tenant } from '../tenants/tenant';
 import { toBlooioSendMessageRequest } from './blooio-message.mapper';
+import type { MessagePartDto } from './dto/message-part.dto';
 import type { SendMessageDto } from './dto/send-message.dto';
 import { crossFieldErrors } from './message-rules';
-import { normaliseRecipients } from './recipients';
+import { normaliseParticipant, normaliseRecipients } from './recipients';
 
 /** A validated send, normalised for one tenant and ready for Blooio. */
 export interface OutboundMessage {
@@ -24,7 +27,12 @@ export function prepareOutboundMessage(dto: SendMessageDto, tenant: Tenant): Out
     defaultCountry: tenant.defaultCountry,
     maxRecipients: tenant.maxRecipients,
   });
-  const errors = [...(recipients.ok ? [] : recipients.errors), ...crossFieldErrors(dto)];
+  const mentions = normaliseMentions(dto.parts, tenant.defaultCountry);
+  const errors = [
+    ...(recipients.ok ? [] : recipients.errors),
+    ...mentions.errors,
+    ...crossFieldErrors(dto),
+  ];
   if (!recipients.ok || errors.length > 0) throw ProblemException.validation(errors);
 
   const { senders, defaultSender } = tenant.blooio;
@@ -37,8 +45,34 @@ export function prepareOutboundMessage(dto: SendMessageDto, tenant: Tenant): Out
   return {
     chatId: recipients.chatId,
     ...(sender !== undefined && { sender }),
-    body: toBlooioSendMessageRequest(dto, sender),
+    body: toBlooioSendMessageRequest(
+      mentions.parts ? { ...dto, parts: mentions.parts } : dto,
+      sender,
+    ),
   };
+}
+
+/**
+ * A mention names a participant as Blooio knows them: written like a recipient, it is normalised
+ * like one (E.164, lower-case email), so that "(555) 123-4567" mentions the +15551234567 the chat
+ * was sent to, and two spellings of one request keep one fingerprint.
+ */
+function normaliseMentions(
+  parts: readonly MessagePartDto[] | undefined,
+  defaultCountry: CountryCode | undefined,
+): { parts?: MessagePartDto[]; errors: FieldError[] } {
+  if (!parts?.some((part) => typeof part.mention === 'string')) return { errors: [] };
+  const errors: FieldError[] = [];
+  const normalised = parts.map((part, index) => {
+    if (typeof part.mention !== 'string') return part;
+    const participant = normaliseParticipant(part.mention, defaultCountry);
+    if ('error' in participant) {
+      errors.push({ path: `parts.${index}.mention`, message: participant.error });
+      return part;
+    }
+    return { ...part, mention: participant.value };
+  });
+  return { parts: normalised, errors };
 }
 
 /**

@@ -1,4 +1,9 @@
-import { chatIdPathSegment, normaliseRecipient, normaliseRecipients } from './recipients';
+import {
+  chatIdPathSegment,
+  normaliseParticipant,
+  normaliseRecipient,
+  normaliseRecipients,
+} from './recipients';
 
 const rules = { maxRecipients: 10 };
 
@@ -69,6 +74,31 @@ describe('normaliseRecipient', () => {
     'javascript:alert(1)',
   ])('rejects the hostile or malformed input %j', (input) => {
     expect(normaliseRecipient(input, 'US')).toEqual({ error: expect.any(String) });
+  });
+});
+
+describe('normaliseParticipant (a mention)', () => {
+  it('reads phones and emails as a recipient would be read', () => {
+    expect(normaliseParticipant('(555) 123-4567', 'US')).toEqual({
+      kind: 'phone',
+      value: '+15551234567',
+    });
+    expect(normaliseParticipant('Jane@Example.com')).toEqual({
+      kind: 'email',
+      value: 'jane@example.com',
+    });
+  });
+
+  it('refuses a group id and anything that is not a phone or an email', () => {
+    for (const input of ['grp_AbC123', '../x', '+1555', 'Jane']) {
+      expect(normaliseParticipant(input, 'US')).toEqual({
+        error: 'must be an E.164 number or an email',
+      });
+    }
+    expect(normaliseParticipant('5551234567')).toEqual({
+      error:
+        "must be an E.164 number or an email (national numbers need the tenant's defaultCountry)",
+    });
   });
 });
 

@@ -43,24 +43,39 @@ export function normaliseRecipient(
   defaultCountry?: CountryCode,
 ): Recipient | { error: string } {
   if (GROUP_ID.test(input)) return { kind: 'group', value: input };
+  return normaliseAddress(input, defaultCountry, FORM_MESSAGE);
+}
 
+/** A participant's phone or email (what a part's `mention` names), in canonical form. */
+export function normaliseParticipant(
+  input: string,
+  defaultCountry?: CountryCode,
+): Recipient | { error: string } {
+  return normaliseAddress(input, defaultCountry, 'must be an E.164 number or an email');
+}
+
+function normaliseAddress(
+  input: string,
+  defaultCountry: CountryCode | undefined,
+  formMessage: string,
+): Recipient | { error: string } {
   if (input.includes('@')) {
     const email = input.toLowerCase();
     return email.length <= MAX_EMAIL_LENGTH && EMAIL.test(email)
       ? { kind: 'email', value: email }
-      : { error: FORM_MESSAGE };
+      : { error: formMessage };
   }
 
-  if (!PHONE_CHARACTERS.test(input)) return { error: FORM_MESSAGE };
+  if (!PHONE_CHARACTERS.test(input)) return { error: formMessage };
   const international = input.startsWith('+');
   if (!international && !defaultCountry) {
-    return { error: `${FORM_MESSAGE} (national numbers need the tenant's defaultCountry)` };
+    return { error: `${formMessage} (national numbers need the tenant's defaultCountry)` };
   }
   const phone = parsePhoneNumberFromString(input, international ? undefined : defaultCountry);
   // isPossible (length per country) rather than isValid: test ranges such as +1 555 must pass.
   if (!phone?.isPossible() || !E164.test(phone.number)) {
     return {
-      error: `${FORM_MESSAGE}${international ? '' : ` (not a possible ${defaultCountry} number)`}`,
+      error: `${formMessage}${international ? '' : ` (not a possible ${defaultCountry} number)`}`,
     };
   }
   return { kind: 'phone', value: phone.number };
