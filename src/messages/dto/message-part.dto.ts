@@ -22,7 +22,8 @@ export class MessagePartDto {
   text?: string;
 
   /**
-   * Participant (phone or email) to @-mention with this text part; only with `text`.
+   * Participant (phone or email) to @-mention with this text part; only with `text`. Normalised
+   * like a recipient (national numbers use the tenant's defaultCountry).
    * @example +15551234567
    */
   @IsOptional()
