@@ -1,4 +1,7 @@
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import Redis from 'ioredis';
+import { MemoryThrottlerStorage } from '../src/rate-limit/memory-throttler.storage';
 import { StoreUnavailableError } from '../src/redis/store-unavailable.error';
 import { RedisThrottlerStorage } from '../src/rate-limit/redis-throttler.storage';
 import { deleteKeys, describeWithRedis, TEST_REDIS_URL, uniqueKeyPrefix } from './support/redis';
@@ -22,7 +25,7 @@ const windows = (tenant: string, perSecond: number, perMinute: number) => [
   },
 ];
 
-describeWithRedis('RedisThrottlerStorage.incrementWindows on a real Redis (e2e)', () => {
+describeWithRedis('RedisThrottlerStorage on a real Redis (e2e)', () => {
   let prefix: string;
   let raw: Redis;
   const clients: Redis[] = [];
@@ -57,16 +60,13 @@ describeWithRedis('RedisThrottlerStorage.incrementWindows on a real Redis (e2e)'
       );
     }
     const keys = (await raw.keys(`${prefix}*`)).sort();
+    // The block ended the second's window: the first call after the block starts a new one.
     expect(keys).toEqual(
-      [
-        '{minute:acme:minute}:hits',
-        '{second:acme:second}:blocked',
-        '{second:acme:second}:hits',
-      ].map((name) => prefix + name),
+      ['{minute:acme:minute}:hits', '{second:acme:second}:blocked'].map((name) => prefix + name),
     );
     // The refused call was not counted in the minute window.
     expect(await raw.get(`${prefix}{minute:acme:minute}:hits`)).toBe('2');
-    expect(await raw.get(`${prefix}{second:acme:second}:hits`)).toBe('3');
+    expect(await raw.get(`${prefix}{second:acme:second}:blocked`)).toBe('3');
     for (const key of keys) {
       const ttl = await raw.pttl(key);
       expect(ttl).toBeGreaterThan(0);
@@ -74,26 +74,42 @@ describeWithRedis('RedisThrottlerStorage.incrementWindows on a real Redis (e2e)'
     }
   });
 
-  it('shares its counters with replicas still counting one window a call (a rolling deploy)', async () => {
-    const [updated, old] = [await storage(), await storage()];
-    const [second, minute] = windows('acme', 100, 3);
-    // The old replica's calls: @nest-lab's own script, one window each.
-    for (const w of [second, minute]) {
-      await old.increment(w.key, w.ttl, w.limit, w.blockDuration, w.throttlerName);
-    }
-    await updated.incrementWindows([second, minute]);
-    await old.increment(second.key, second.ttl, second.limit, second.blockDuration, 'second');
-    await expect(
-      old.increment(minute.key, minute.ttl, minute.limit, minute.blockDuration, 'minute'),
-    ).resolves.toMatchObject({ totalHits: 3, isBlocked: false });
-    // Past the minute's limit on the new code: the block is the old code's too.
-    await expect(updated.incrementWindows([second, minute])).resolves.toMatchObject({
-      index: 1,
-      record: { totalHits: 4, isBlocked: true, timeToBlockExpire: 60 },
+  it('refuses while a block key from an older version stands, and counts on from it', async () => {
+    const store = await storage();
+    // What the @nest-lab script of earlier versions left: a block key holding 1, hits still counted.
+    await raw.set(`${prefix}{second:acme:second}:blocked`, '1', 'PX', 800);
+    await raw.set(`${prefix}{second:acme:second}:hits`, '7', 'PX', 800);
+    await expect(store.incrementWindows(windows('acme', 2, 10))).resolves.toEqual({
+      index: 0,
+      record: { totalHits: 2, timeToExpire: 1, isBlocked: true, timeToBlockExpire: 1 },
     });
-    await expect(
-      old.increment(minute.key, minute.ttl, minute.limit, minute.blockDuration, 'minute'),
-    ).resolves.toMatchObject({ totalHits: 5, isBlocked: true });
+    await sleep(1_000);
+    await expect(store.incrementWindows(windows('acme', 2, 10))).resolves.toBeUndefined();
+  });
+
+  it('counts a sustained overload as the memory store does: each block ends with a new window', async () => {
+    const redisStore = await storage();
+    const memoryStore = new MemoryThrottlerStorage();
+    // 2 per second; one call at 0 ms, two at 600 ms (the second blocked until 1,600 ms), two
+    // refused at 1,200 ms, and at 1,900 ms a new window: two allowed, the third blocked again.
+    const schedule: [atMs: number, calls: number][] = [
+      [0, 1],
+      [600, 2],
+      [1_200, 2],
+      [1_900, 3],
+    ];
+    const allowed = { redis: [] as boolean[], memory: [] as boolean[] };
+    const started = performance.now();
+    for (const [atMs, calls] of schedule) {
+      await sleep(Math.max(0, started + atMs - performance.now()));
+      for (let i = 0; i < calls; i += 1) {
+        const [second] = windows('acme', 2, 1_000);
+        allowed.redis.push((await redisStore.incrementWindows([second])) === undefined);
+        allowed.memory.push(!(await memoryStore.incrementWindows([second]))?.record.isBlocked);
+      }
+    }
+    expect(allowed.memory).toEqual([true, true, false, false, false, true, true, false]);
+    expect(allowed.redis).toEqual(allowed.memory);
   });
 
   it('fails closed with StoreUnavailableError when Redis goes away', async () => {

@@ -21,7 +21,7 @@ describe('RedisThrottlerStorage.incrementWindows (Redis answers stubbed)', () =>
   afterEach(() => redis.disconnect());
 
   it("sends every window in one script call, with @nest-lab's key names", async () => {
-    script.mockResolvedValue([]);
+    script.mockResolvedValue([0, 1, 1_000, 0]);
     await expect(storage.incrementWindows(WINDOWS)).resolves.toBeUndefined();
     expect(script).toHaveBeenCalledTimes(1);
     expect(script).toHaveBeenCalledWith(
@@ -47,10 +47,29 @@ describe('RedisThrottlerStorage.incrementWindows (Redis answers stubbed)', () =>
     });
   });
 
+  it("answers the last window's record from increment when none is blocked", async () => {
+    script.mockResolvedValue([0, 3, 801, 0]);
+    await expect(storage.increment('second:acme', 1_000, 3, 1_000, 'second')).resolves.toEqual({
+      totalHits: 3,
+      timeToExpire: 1,
+      isBlocked: false,
+      timeToBlockExpire: 0,
+    });
+    expect(script).toHaveBeenCalledWith(
+      2,
+      '{second:acme:second}:hits',
+      '{second:acme:second}:blocked',
+      1_000,
+      3,
+      1_000,
+    );
+  });
+
   it.each([
     ['not a list', 'OK'],
+    ['an empty list', []],
     ['a window out of range', [3, 1, 1, 1]],
-    ['a window of 0', [0, 1, 1, 1]],
+    ['a negative window', [-1, 1, 1, 1]],
     ['too short a list', [1, 4, 1000]],
     ['a count that is not a number', [1, '4', 1000, 1000]],
     ['a time that is not a number', [1, 4, null, 1000]],
