@@ -4,6 +4,7 @@ import type { IdempotencyLock } from '../src/idempotency/idempotency-store.inter
 import { RedisIdempotencyStore } from '../src/idempotency/redis-idempotency.store';
 import { StoreUnavailableError } from '../src/redis/store-unavailable.error';
 import { deleteKeys, describeWithRedis, TEST_REDIS_URL, uniqueKeyPrefix } from './support/redis';
+import { TcpProxy } from './support/tcp-proxy';
 
 const response = (body: string) => ({
   status: 202,
@@ -16,7 +17,9 @@ describeWithRedis('RedisIdempotencyStore on a real Redis (e2e)', () => {
   const clients: Redis[] = [];
 
   /** A store on its own, connected, connection, as each replica has. */
-  async function replicaStore(options: { port?: number } = {}): Promise<RedisIdempotencyStore> {
+  async function replicaStore(
+    options: { port?: number; commandTimeout?: number; unreachable?: boolean } = {},
+  ): Promise<RedisIdempotencyStore> {
     const url = new URL(TEST_REDIS_URL);
     const client = new Redis({
       host: url.hostname,
@@ -24,12 +27,13 @@ describeWithRedis('RedisIdempotencyStore on a real Redis (e2e)', () => {
       keyPrefix: prefix,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
-      lazyConnect: options.port !== undefined,
+      lazyConnect: options.unreachable,
       retryStrategy: () => null,
+      commandTimeout: options.commandTimeout,
     });
     client.on('error', () => undefined);
     clients.push(client);
-    if (options.port === undefined) await new Promise((resolve) => client.once('ready', resolve));
+    if (!options.unreachable) await new Promise((resolve) => client.once('ready', resolve));
     return new RedisIdempotencyStore(client);
   }
 
@@ -100,6 +104,23 @@ describeWithRedis('RedisIdempotencyStore on a real Redis (e2e)', () => {
     await start(store, 'acme:k');
   });
 
+  it('frees the key when a begin times out here but still runs on Redis', async () => {
+    const url = new URL(TEST_REDIS_URL);
+    const proxy = await TcpProxy.start({ host: url.hostname, port: Number(url.port || 6379) });
+    try {
+      const slow = await replicaStore({ port: proxy.port, commandTimeout: 200 });
+      await slow.begin('acme:warm', 'f', 5_000); // connected, scripts loaded
+      proxy.holdReplies(); // Redis runs the begin and takes the key; its answer comes too late
+      await expect(slow.begin('acme:k', 'f', 5_000)).rejects.toBeInstanceOf(StoreUnavailableError);
+      proxy.resume();
+      await sleep(100);
+      // The caller was told to retry in a second: the retry must find the key free, not in flight.
+      await start(await replicaStore(), 'acme:k');
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('answers StoreUnavailableError for an unreadable record and when Redis is unreachable', async () => {
     const store = await replicaStore();
     const raw = new Redis(TEST_REDIS_URL);
@@ -107,7 +128,7 @@ describeWithRedis('RedisIdempotencyStore on a real Redis (e2e)', () => {
     await raw.hset(`${prefix}idem:acme:bad`, 'fp', 'f', 'token', 't', 'response', 'not json{');
     await expect(store.begin('acme:bad', 'f', 5_000)).rejects.toBeInstanceOf(StoreUnavailableError);
 
-    const unreachable = await replicaStore({ port: 1 });
+    const unreachable = await replicaStore({ port: 1, unreachable: true });
     await expect(unreachable.begin('acme:k', 'f', 5_000)).rejects.toBeInstanceOf(
       StoreUnavailableError,
     );

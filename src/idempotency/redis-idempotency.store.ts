@@ -70,7 +70,13 @@ export class RedisIdempotencyStore implements IdempotencyStore {
     const token = randomUUID();
     const [kind, response] = await storeCall(() =>
       this.redis.bgwIdempotencyBegin(recordKey(key), fingerprint, token, lockTtlMs),
-    );
+    ).catch((error: unknown) => {
+      // A begin that timed out here may still run on Redis and take the key for this token. The
+      // caller is told nothing was sent (503, retry in 1 s), so free it: queued behind the begin on
+      // the same connection, the release runs after it. Best effort: Redis may really be gone.
+      this.redis.bgwIdempotencyRelease(recordKey(key), token).catch(() => undefined);
+      throw error;
+    });
     switch (kind) {
       case 'started':
         return { kind, lock: { key, fingerprint, token } };

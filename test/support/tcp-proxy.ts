@@ -9,6 +9,8 @@ export class TcpProxy {
   private server?: Server;
   private readonly sockets = new Set<Socket>();
   private stalled = false;
+  private repliesHeld = false;
+  private readonly heldReplies: (() => void)[] = [];
 
   private constructor(
     private readonly target: { host: string; port: number },
@@ -30,8 +32,18 @@ export class TcpProxy {
     this.stalled = true;
   }
 
+  /**
+   * Forwards what clients send but holds the service's replies until resume(): the service does
+   * the work and answers late, as a slow Redis does.
+   */
+  holdReplies(): void {
+    this.repliesHeld = true;
+  }
+
   resume(): void {
     this.stalled = false;
+    this.repliesHeld = false;
+    for (const flush of this.heldReplies.splice(0)) flush();
   }
 
   /** Drops every connection and stops listening. */
@@ -65,7 +77,11 @@ export class TcpProxy {
         });
       }
       client.on('data', (data: Buffer) => this.stalled || upstream.write(data));
-      upstream.on('data', (data: Buffer) => this.stalled || client.write(data));
+      upstream.on('data', (data: Buffer) => {
+        if (this.stalled) return;
+        if (this.repliesHeld) this.heldReplies.push(() => client.write(data));
+        else client.write(data);
+      });
     });
     this.server = server;
     return new Promise((resolve, reject) => {
