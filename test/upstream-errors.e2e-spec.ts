@@ -348,6 +348,17 @@ describe('Blooio errors (e2e)', () => {
       expect(response.text).not.toContain(BLOOIO_KEYS.acme);
     });
 
+    it("scrubs a truncated echo of the tenant's Blooio key", async () => {
+      const truncated = BLOOIO_KEYS.acme.slice(0, -1);
+      gateway.simulator.enqueueFault({
+        status: 401,
+        body: blooioError(401, `Invalid API key: ${truncated}.`),
+      });
+      const response = await send();
+      expectProblem(response, 502, 'upstream_auth_failed');
+      expect(response.text).not.toContain(truncated.slice(4));
+    });
+
     it("never passes on the tenant's Blooio key echoed in Blooio's error code", async () => {
       gateway.simulator.enqueueFault({
         status: 403,

@@ -42,7 +42,9 @@ const everyStatus = (): boolean => true;
 /** Blooio's codes are snake_case words: pass on only those, and never one holding the key. */
 function safeCode(code: unknown, apiKey: Secret): code is string {
   return (
-    typeof code === 'string' && /^[A-Za-z0-9_.-]{1,100}$/.test(code) && apiKey.scrub(code) === code
+    typeof code === 'string' &&
+    /^[A-Za-z0-9_.-]{1,100}$/.test(code) &&
+    apiKey.scrubEchoes(code) === code
   );
 }
 
@@ -107,7 +109,7 @@ export class BlooioClient {
       {
         ...(safeCode(errorBody.code, command.apiKey) && { code: errorBody.code }),
         ...(typeof errorBody.message === 'string' && {
-          message: command.apiKey.scrub(errorBody.message).slice(0, 1_000),
+          message: command.apiKey.scrubEchoes(errorBody.message).slice(0, 1_000),
         }),
       },
       retryAfter,
