@@ -174,6 +174,7 @@ describe('HTTP edge (e2e)', () => {
     expect(answer.body).toMatchObject({
       code: 'validation_failed',
       requestId: answer.headers['x-request-id'],
+      errors: [{ path: 'url', message: expect.any(String) }],
     });
   });
 
@@ -182,13 +183,16 @@ describe('HTTP edge (e2e)', () => {
       'a bad Content-Length',
       'POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n',
       400,
+      'Content-Length',
     ],
     [
       'headers too large',
       `GET /health/live HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
       431,
+      'headers',
     ],
-  ])('answers %s from the HTTP parser with problem+json', async (_name, request, status) => {
+    ['a request line that is not HTTP', 'HELLO\r\n\r\n', 400, 'request'],
+  ])('answers %s from the HTTP parser with problem+json', async (_name, request, status, path) => {
     const answer = parseRaw(await rawRequest(port, request));
     expect(answer.status).toBe(status);
     expect(answer.headers['content-type']).toMatch(/^application\/problem\+json/);
@@ -196,6 +200,7 @@ describe('HTTP edge (e2e)', () => {
       code: 'validation_failed',
       status,
       requestId: answer.headers['x-request-id'],
+      errors: [{ path, message: expect.any(String) }],
     });
   });
 });

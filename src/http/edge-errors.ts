@@ -16,7 +16,11 @@ export function answerFrameworkError(
   request: FastifyRequest,
   reply: FastifyReply,
 ): void {
-  const problem = resolveProblem(new HttpException(error.message, error.statusCode ?? 400));
+  const resolved = resolveProblem(new HttpException(error.message, error.statusCode ?? 400));
+  // Before a route runs, what is wrong is the URL (Fastify's FST_ERR_BAD_URL), not the body.
+  const problem = resolved.errors
+    ? { ...resolved, errors: [{ path: 'url', message: error.message }] }
+    : resolved;
   request.problem = { code: problem.code };
   const rendered = renderProblem(problem, String(request.id));
   void reply
@@ -26,14 +30,31 @@ export function answerFrameworkError(
     .send(rendered.body);
 }
 
+/** What Node's HTTP parser refuses, by its error code: the status and the part at fault. */
+const PARSER_ERRORS: Record<string, { status: number; path: string; message: string }> = {
+  HPE_HEADER_OVERFLOW: { status: 431, path: 'headers', message: 'must be at most 16 KiB in all' },
+  HPE_INVALID_CONTENT_LENGTH: {
+    status: 400,
+    path: 'Content-Length',
+    message: 'must be a number',
+  },
+  HPE_UNEXPECTED_CONTENT_LENGTH: {
+    status: 400,
+    path: 'Content-Length',
+    message: 'must not come with Transfer-Encoding: chunked',
+  },
+};
+const MALFORMED = { status: 400, path: 'request', message: 'is not valid HTTP/1.1' };
+
 /** Node's HTTP parser refused the request (bad Content-Length, headers too large): no Fastify yet. */
 export function answerClientError(error: Error & { code?: string }, socket: Socket): void {
   if (!socket.writable) return;
-  const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+  const { status, path, message } = PARSER_ERRORS[error.code ?? ''] ?? MALFORMED;
   const requestId = randomUUID();
   const problem = {
-    ...resolveProblem(new HttpException('The HTTP request is malformed', 400)),
+    ...resolveProblem(new HttpException(`The HTTP request is malformed: ${path} ${message}`, 400)),
     status,
+    errors: [{ path, message }],
   };
   const rendered = renderProblem(problem, requestId);
   const head = [

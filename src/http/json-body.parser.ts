@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ProblemException } from '../problems/problem.exception';
+import { prototypeKeyErrors } from './object-prototype-keys.pipe';
 
 /** Far deeper than any request body of the gateway (4 levels), far below a stack overflow. */
 export const MAX_JSON_DEPTH = 32;
@@ -68,10 +69,27 @@ export function registerJsonBodyParser(fastify: FastifyInstance): void {
     }
     // Fastify's default parser answers through the callback; its type merely allows a promise.
     void parseJson(request, text, (error: Error | null, value?: unknown) => {
-      if (error) done(error);
+      if (error) done(poisoningError(text) ?? error);
       else if (typeof value !== 'object' || value === null || Array.isArray(value)) {
         done(invalid('must be a JSON object'));
       } else done(null, value);
     });
   });
+}
+
+/**
+ * Fastify's parser says only "not valid JSON" when valid JSON carries `__proto__` or
+ * `constructor.prototype` (prototype poisoning, refused). Parsed plainly (JSON.parse makes such
+ * keys own properties, harmless here), the keys are named with their paths, as every other unknown
+ * field is. Only on that error path: undefined when the text is not JSON at all.
+ */
+function poisoningError(text: string): ProblemException | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const errors = prototypeKeyErrors(value);
+  return errors.length > 0 ? ProblemException.validation(errors) : undefined;
 }

@@ -7,17 +7,24 @@ import { ProblemException } from '../problems/problem.exception';
  * `valueOf`…), at any depth. class-transformer skips such a key when it builds the DTO (the new
  * instance already has a function there), so the ValidationPipe's `forbidNonWhitelisted` never
  * sees it and the field would be dropped without a word. Runs before the ValidationPipe.
- * (`__proto__` never gets this far: the JSON parser refuses it.)
+ * (`__proto__` never gets this far: the JSON parser refuses it, naming it with this module's
+ * `prototypeKeyErrors`.)
  */
 @Injectable()
 export class ObjectPrototypeKeysPipe implements PipeTransform {
   transform(value: unknown, metadata: ArgumentMetadata): unknown {
     if (metadata.type !== 'body') return value;
-    const errors: FieldError[] = [];
-    collectPrototypeKeys(value, '', errors);
+    const errors = prototypeKeyErrors(value);
     if (errors.length > 0) throw ProblemException.validation(errors);
     return value;
   }
+}
+
+/** Every key of `value`, at any depth, that names an `Object.prototype` property, with its path. */
+export function prototypeKeyErrors(value: unknown): FieldError[] {
+  const errors: FieldError[] = [];
+  collectPrototypeKeys(value, '', errors);
+  return errors;
 }
 
 function collectPrototypeKeys(value: unknown, path: string, errors: FieldError[]): void {
