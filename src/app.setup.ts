@@ -7,6 +7,7 @@ import { answerClientError, answerFrameworkError } from './http/edge-errors';
 import { registerJsonBodyParser } from './http/json-body.parser';
 import { registerMethodNotAllowed } from './http/method-not-allowed.hook';
 import { ObjectPrototypeKeysPipe } from './http/object-prototype-keys.pipe';
+import { readMessageAt } from './messages/validation/field-message';
 import { requestIdFor } from './http/request-id';
 import { appConfig, type AppConfig } from './config/app.config';
 import { createOpenApiDocument } from './openapi/openapi.document';
@@ -112,10 +113,11 @@ export async function setupApp(app: NestFastifyApplication): Promise<void> {
 export function flattenValidationErrors(errors: ValidationError[], parent = ''): FieldError[] {
   return errors.flatMap((error) => {
     const path = parent ? `${parent}.${error.property}` : error.property;
-    const own = Object.entries(error.constraints ?? {}).map(([rule, message]) => ({
-      path,
-      message: rule === 'whitelistValidation' ? 'is not a known field' : message,
-    }));
+    const own = Object.entries(error.constraints ?? {}).map(([rule, constraint]) => {
+      if (rule === 'whitelistValidation') return { path, message: 'is not a known field' };
+      const { subPath, message } = readMessageAt(constraint);
+      return { path: subPath ? `${path}.${subPath}` : path, message };
+    });
     return [...own, ...flattenValidationErrors(error.children ?? [], path)];
   });
 }

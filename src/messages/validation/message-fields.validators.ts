@@ -1,4 +1,5 @@
 import { length, registerDecorator, type ValidationOptions } from 'class-validator';
+import { messageAt } from './field-message';
 import { isHttpsUrl } from './https-url';
 
 export const MAX_TEXT_LENGTH = 10_000;
@@ -10,51 +11,70 @@ export const MAX_ATTACHMENT_NAME_LENGTH = 255;
 const isText = (value: unknown): boolean =>
   typeof value === 'string' && length(value, 1, MAX_TEXT_LENGTH);
 
+const TEXT_RULE = `must be a string of 1 to ${MAX_TEXT_LENGTH} characters`;
+
 /** `text`: one string, or an array of strings (each sent as its own message). */
-export function isMessageText(value: unknown): boolean {
-  if (Array.isArray(value)) {
-    return value.length >= 1 && value.length <= MAX_TEXTS && value.every(isText);
+export function messageTextProblem(value: unknown): string | undefined {
+  if (!Array.isArray(value)) return isText(value) ? undefined : `${TEXT_RULE}, or an array of them`;
+  if (value.length < 1 || value.length > MAX_TEXTS) {
+    return `must be a string, or an array of 1 to ${MAX_TEXTS} strings`;
   }
-  return isText(value);
+  const bad = value.findIndex((item) => !isText(item));
+  return bad < 0 ? undefined : messageAt(String(bad), TEXT_RULE);
 }
+
+const ATTACHMENT_FIELDS = new Set(['url', 'name']);
 
 /** `attachments`: https URLs, or `{ url, name? }` objects with nothing else in them. */
-export function isAttachmentList(value: unknown): boolean {
-  if (!Array.isArray(value) || value.length < 1 || value.length > MAX_ATTACHMENTS) return false;
-  return value.every((item: unknown) => {
-    if (typeof item === 'string') return isHttpsUrl(item);
-    if (typeof item !== 'object' || item === null || Array.isArray(item)) return false;
-    const { url, name, ...rest } = item as Record<string, unknown>;
-    const nameOk =
-      name === undefined ||
-      name === null || // null counts as absent, as for every optional field
-      (typeof name === 'string' && name.length >= 1 && name.length <= MAX_ATTACHMENT_NAME_LENGTH);
-    return Object.keys(rest).length === 0 && isHttpsUrl(url) && nameOk;
-  });
+export function attachmentListProblem(value: unknown): string | undefined {
+  if (!Array.isArray(value) || value.length < 1 || value.length > MAX_ATTACHMENTS) {
+    return `must be an array of 1 to ${MAX_ATTACHMENTS} https URLs or { url, name? } objects`;
+  }
+  for (const [index, item] of (value as unknown[]).entries()) {
+    const problem = attachmentProblem(item);
+    if (problem)
+      return messageAt(problem.at ? `${index}.${problem.at}` : String(index), problem.message);
+  }
+  return undefined;
 }
 
-function predicateDecorator(name: string, predicate: (value: unknown) => boolean, message: string) {
+function attachmentProblem(item: unknown): { at?: string; message: string } | undefined {
+  if (typeof item === 'string') {
+    return isHttpsUrl(item) ? undefined : { message: 'must be an https URL' };
+  }
+  if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+    return { message: 'must be an https URL or a { url, name? } object' };
+  }
+  const unknown = Object.keys(item).find((key) => !ATTACHMENT_FIELDS.has(key));
+  if (unknown !== undefined) return { at: unknown, message: 'is not a known field' };
+  const { url, name } = item as Record<string, unknown>;
+  if (!isHttpsUrl(url)) return { at: 'url', message: 'must be an https URL' };
+  const nameOk =
+    name === undefined ||
+    name === null || // null counts as absent, as for every optional field
+    (typeof name === 'string' && name.length >= 1 && name.length <= MAX_ATTACHMENT_NAME_LENGTH);
+  return nameOk
+    ? undefined
+    : { at: 'name', message: `must be a string of 1 to ${MAX_ATTACHMENT_NAME_LENGTH} characters` };
+}
+
+/** A property decorator from a check that answers why a value is wrong (or undefined). */
+function checkDecorator(name: string, problemOf: (value: unknown) => string | undefined) {
   return (options?: ValidationOptions): PropertyDecorator =>
     (target: object, propertyName: string | symbol) =>
       registerDecorator({
         name,
         target: target.constructor,
         propertyName: propertyName as string,
-        options: { message, ...options },
-        validator: { validate: (value: unknown) => predicate(value) },
+        options: { message: ({ value }) => problemOf(value) ?? '', ...options },
+        validator: { validate: (value: unknown) => problemOf(value) === undefined },
       });
 }
 
-export const IsMessageText = predicateDecorator(
-  'isMessageText',
-  isMessageText,
-  `must be a string of 1 to ${MAX_TEXT_LENGTH} characters, or an array of 1 to ${MAX_TEXTS} such strings`,
-);
+export const IsMessageText = checkDecorator('isMessageText', messageTextProblem);
 
-export const IsAttachmentList = predicateDecorator(
-  'isAttachmentList',
-  isAttachmentList,
-  `must be an array of 1 to ${MAX_ATTACHMENTS} https URLs or { url, name? } objects (url https, name 1 to ${MAX_ATTACHMENT_NAME_LENGTH} characters)`,
-);
+export const IsAttachmentList = checkDecorator('isAttachmentList', attachmentListProblem);
 
-export const IsHttpsUrl = predicateDecorator('isHttpsUrl', isHttpsUrl, 'must be an https URL');
+export const IsHttpsUrl = checkDecorator('isHttpsUrl', (value) =>
+  isHttpsUrl(value) ? undefined : 'must be an https URL',
+);
