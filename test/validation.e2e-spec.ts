@@ -243,6 +243,20 @@ describe('request validation (e2e)', () => {
       expectValidation(await post().send(body), path);
     });
 
+    it("says the cap is the gateway's, not the tenant's limit, past 100 recipients", async () => {
+      const response = await post().send({
+        recipients: Array.from({ length: 101 }, (_, i) => `+1555200${String(i).padStart(4, '0')}`),
+        text: 'x',
+      });
+      expect(response.body.errors).toEqual([
+        {
+          path: 'recipients',
+          message:
+            "must contain at most 100 recipients, the gateway's cap (the tenant's own limit may be lower)",
+        },
+      ]);
+    });
+
     it('refuses a national-format number for a tenant without defaultCountry (globex)', async () => {
       const response = await post(KEYS.globex).send({ recipients: ['(555) 123-4567'], text: 'x' });
       expectValidation(response, 'recipients.0');

@@ -51,7 +51,8 @@ export class SendMessageDto {
     example: ['+15551234567'],
   })
   @ArrayMaxSize(MAX_RECIPIENTS_LIMIT, {
-    message: `must contain at most ${MAX_RECIPIENTS_LIMIT} recipients`,
+    // Checked before the tenant is consulted: the cap of every tenant, not this tenant's limit.
+    message: `must contain at most ${MAX_RECIPIENTS_LIMIT} recipients, the gateway's cap (the tenant's own limit may be lower)`,
   })
   @ArrayMinSize(1, { message: 'must contain at least one recipient' })
   @IsArray({ message: 'must be an array of recipients' })
