@@ -90,6 +90,7 @@ export class MessagesController {
       429: ['rate_limited', 'upstream_rate_limited'],
       502: ['upstream_auth_failed', 'upstream_error'],
       503: ['upstream_unavailable', 'store_unavailable'],
+      500: ['internal_error'],
       504: ['upstream_timeout'],
     },
     RESPONSE_HEADERS,

@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 /** What Blooio accepted. Fields Blooio did not send are left out. */
 export class SendMessageResponseDto {
@@ -18,6 +18,7 @@ export class SendMessageResponseDto {
    * Number of messages sent, when Blooio reports it.
    * @example 2
    */
+  @ApiPropertyOptional({ type: 'integer', minimum: 0 })
   count?: number;
 
   /** Initial status; later transitions arrive through Blooio's status endpoint and webhooks. */
