@@ -516,6 +516,29 @@ describe('request validation (e2e)', () => {
     });
   });
 
+  describe('several mistakes at once', () => {
+    it("lists the recipients' errors with the other fields' in one 400", async () => {
+      const response = await post().send({
+        recipients: ['not a number', '+15551234567', 'grp_abc'],
+        text: '',
+        effect: 'sparkles',
+      });
+      expectProblem(response, 400, 'validation_failed');
+      expect(errorPaths(response).sort()).toEqual(
+        ['recipients', 'recipients.0', 'text', 'effect'].sort(),
+      );
+      expect(response.body.detail).toContain('recipients.0 must be an E.164 number');
+    });
+
+    it('says nothing more of recipients past the cap than the cap', async () => {
+      const response = await post().send({
+        recipients: Array.from({ length: 101 }, () => 'not a number'),
+        text: '',
+      });
+      expect(errorPaths(response).sort()).toEqual(['recipients', 'text']);
+    });
+  });
+
   describe('whole bodies', () => {
     it.each<[string, string, string]>([
       ['malformed JSON', '{"recipients": ["+15551234567"], "text": ', 'body'],

@@ -1,4 +1,4 @@
-import { Body, Controller, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Post, Req, Res, UseFilters } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import '../blooio/upstream-trace';
@@ -16,6 +16,7 @@ import {
   IdempotencyKeyPipe,
 } from './idempotency-key.pipe';
 import { MessagesService } from './messages.service';
+import { SendValidationFilter } from './send-validation.filter';
 
 /** On every answer of this route, problems included. */
 const RESPONSE_HEADERS = {
@@ -42,6 +43,7 @@ export class MessagesController {
 
   @Post()
   @Authenticated('messages:send')
+  @UseFilters(SendValidationFilter)
   @ApiOperation({
     operationId: 'sendMessage',
     summary: 'Send a message',
