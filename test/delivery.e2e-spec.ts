@@ -712,6 +712,25 @@ describe('delivery: idempotency records (e2e)', () => {
   });
 
   describe('answers that may change are not recorded: the key is released', () => {
+    it('after a plain 429 (no quota code) with retries exhausted, the same key sends after Retry-After', async () => {
+      const headers = { 'Idempotency-Key': 'rec-released-429' };
+      const slowDown: SimulatedFault = {
+        status: 429,
+        body: blooioError(429, 'Too many requests'),
+        headers: { 'retry-after': '0' },
+      };
+      gateway.simulator.enqueueFault(slowDown, slowDown, slowDown);
+      const limited = await send(BODY, headers);
+      expectProblem(limited, 429, 'upstream_rate_limited');
+      expect(gateway.simulator.requests).toHaveLength(3);
+
+      const retried = await send(BODY, headers);
+      expectAccepted(retried);
+      expect(retried.headers['idempotent-replayed']).toBeUndefined();
+      expect(gateway.simulator.requests).toHaveLength(4);
+      expectOneUpstreamKey(gateway.simulator.requests);
+    });
+
     it('after 5xx with retries exhausted, the same key calls Blooio again, succeeds, then replays', async () => {
       const headers = { 'Idempotency-Key': 'rec-released-5xx' };
       gateway.simulator.enqueueFault(fault500, fault500, fault500);

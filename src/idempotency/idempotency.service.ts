@@ -131,10 +131,13 @@ function replayOf(response: StoredResponse): StoredResponse {
 }
 
 /**
- * Upstream answers are recorded, as the issue asks: Blooio's refusals, its rate limits and a failed
- * message. Not 5xx and timeouts (Blooio may not have seen the request): those free the key.
+ * Final answers are recorded, as the issue asks: Blooio's refusals, its quota 429s and a failed
+ * message. What the gateway would itself retry frees the key instead: 5xx and timeouts (Blooio may
+ * not have seen the request) and a 429 without a quota code (a moment's rate limit: nothing was
+ * sent, and the same key must work after the Retry-After it carries).
  */
 function isFinal(problem: ResolvedProblem): boolean {
+  if (problem.code === 'upstream_rate_limited') return problem.upstream?.code !== undefined;
   return problem.status < 500;
 }
 
