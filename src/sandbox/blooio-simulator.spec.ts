@@ -251,15 +251,34 @@ describe('BlooioSimulator', () => {
       expect(second.body).not.toEqual(first.body);
     });
 
-    it('answers message_ids and count for a text array, one id per string', async () => {
+    it('answers message_ids for a text array, one id per string, as the spec does', async () => {
       const answer = await send(sim, PHONE, { text: ['one', 'two', 'three'] });
       expect(answer.status).toBe(202);
-      const body = answer.body as { message_id: string; message_ids: string[]; count: number };
-      expect(body.count).toBe(3);
-      expect(body.message_ids).toHaveLength(3);
-      expect(new Set(body.message_ids).size).toBe(3);
-      body.message_ids.forEach((id) => expect(id).toMatch(MESSAGE_ID));
-      expect(body.message_id).toBe(body.message_ids[0]);
+      expect(answer.body).toEqual({
+        message_ids: [
+          expect.stringMatching(MESSAGE_ID),
+          expect.stringMatching(MESSAGE_ID),
+          expect.stringMatching(MESSAGE_ID),
+        ],
+        status: 'queued',
+      });
+      expect(new Set((answer.body as { message_ids: string[] }).message_ids).size).toBe(3);
+    });
+
+    it('answers message_ids and count for a URL-balloon batch (count only there)', async () => {
+      const preview = { title: 'T', image_url: 'https://cdn.example.com/p.png' };
+      const answer = await send(sim, PHONE, {
+        parts: [
+          { text: 'https://example.com/a', link_preview: preview },
+          { text: 'https://example.com/b', link_preview: preview },
+        ],
+      });
+      expect(answer.status).toBe(202);
+      expect(answer.body).toEqual({
+        message_ids: [expect.stringMatching(MESSAGE_ID), expect.stringMatching(MESSAGE_ID)],
+        count: 2,
+        status: 'queued',
+      });
     });
 
     it('creates a group for a new participant set and reuses it in any order', async () => {

@@ -424,10 +424,12 @@ export class BlooioSimulator {
     const ids = Array.from({ length: messageCount(body) }, () =>
       this.storeMessage(org, chatKey, failed),
     );
-    const response: JsonObject = { message_id: ids[0] };
-    if (Array.isArray(body.text) || isUrlBalloonBatch(body)) {
-      Object.assign(response, { message_ids: ids, count: ids.length });
-    }
+    // As the spec's SendMessageResponse: message_id for one message, message_ids for a text array
+    // or a URL-balloon batch, and count in URL-balloon batch mode only.
+    const urlBalloons = isUrlBalloonBatch(body);
+    const response: JsonObject =
+      Array.isArray(body.text) || urlBalloons ? { message_ids: ids } : { message_id: ids[0] };
+    if (urlBalloons) response.count = ids.length;
     Object.assign(response, { status: failed ? 'failed' : 'queued' }, answer);
     if (parentUnresolved) response.parent_unresolved = true;
 
