@@ -24,7 +24,14 @@ async function bootstrap(): Promise<void> {
   await app.listen({ port: config.port, host: config.host });
 
   const sandbox = app.get(SandboxService);
-  if (sandbox.enabled) printSandboxBanner(await app.getUrl(), sandbox, config.docsEnabled);
+  if (sandbox.enabled) {
+    printSandboxBanner(
+      await app.getUrl(),
+      await sandbox.startSimulator(),
+      sandbox,
+      config.docsEnabled,
+    );
+  }
 }
 
 /**
@@ -64,7 +71,12 @@ function closeOnSignals(app: NestFastifyApplication, options: ShutdownOptions): 
 }
 
 /** Sandbox only: the demo key is meant to be seen, so it goes to the terminal, not the JSON log. */
-function printSandboxBanner(url: string, sandbox: SandboxService, docs: boolean): void {
+function printSandboxBanner(
+  url: string,
+  simulatorUrl: string,
+  sandbox: SandboxService,
+  docs: boolean,
+): void {
   const base = url.replace('[::1]', 'localhost').replace('127.0.0.1', 'localhost');
   const lines = [
     '',
@@ -75,6 +87,8 @@ function printSandboxBanner(url: string, sandbox: SandboxService, docs: boolean)
         ? `  Demo key:    ${sandbox.demoApiKey}   (tenant "demo"; set SANDBOX_API_KEY to keep one)`
         : '  Demo key:    the value of SANDBOX_API_KEY (tenant "demo")'
       : '  Tenants:     from TENANTS_FILE',
+    // Blooio's own routes, to watch a message go queued → sent → delivered (README, "Sandbox").
+    `  Simulator:   ${simulatorUrl}`,
     '',
   ];
   process.stdout.write(lines.join('\n') + '\n');

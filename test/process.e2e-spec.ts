@@ -18,6 +18,7 @@ describe('the built gateway as a process (e2e)', () => {
     try {
       const [, url] = await gateway.waitForOutput(/Swagger UI:\s+(http:\/\/\S+)/);
       const [, key] = await gateway.waitForOutput(/Demo key:\s+(bgw_[0-9A-Za-z]{40})/);
+      const [, simulator] = await gateway.waitForOutput(/Simulator:\s+(http:\/\/\S+)/);
       expect(url).toBe(`http://localhost:${port}/docs`);
 
       const docs = await fetch(url);
@@ -28,9 +29,19 @@ describe('the built gateway as a process (e2e)', () => {
         body: JSON.stringify({ recipients: ['+15551234567'], text: 'hello' }),
       });
       expect(response.status).toBe(202);
-      expect(await response.json()).toMatchObject({
-        status: 'queued',
-        messageId: expect.stringMatching(/^msg_/),
+      const sent = (await response.json()) as { messageId: string };
+      expect(sent).toMatchObject({ status: 'queued', messageId: expect.stringMatching(/^msg_/) });
+
+      // The printed simulator answers Blooio's status route for that message, with the demo
+      // tenant's Blooio key (README, "Sandbox").
+      const status = await fetch(
+        `${simulator}/chats/%2B15551234567/messages/${sent.messageId}/status`,
+        { headers: { authorization: 'Bearer sandbox-blooio-key' } },
+      );
+      expect(status.status).toBe(200);
+      expect(await status.json()).toMatchObject({
+        message_id: sent.messageId,
+        status: expect.stringMatching(/^(queued|sent|delivered)$/),
       });
     } finally {
       expect(await gateway.stop()).toBe(0);
