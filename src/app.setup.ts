@@ -21,7 +21,10 @@ import { ProblemDetailsFilter } from './problems/problem-details.filter';
 import { ProblemException } from './problems/problem.exception';
 import { ApiKeyGuard } from './tenants/api-key.guard';
 import { createRequestLogger } from './logging/logger';
-import { RequestLogController } from './logging/request-log.controller';
+import {
+  registerUndeliverableAnswerLog,
+  RequestLogController,
+} from './logging/request-log.controller';
 
 export const DOCS_PATH = 'docs';
 export const OPENAPI_JSON_PATH = 'docs/openapi.json';
@@ -39,10 +42,11 @@ export interface AdapterOptions {
 
 /** The Fastify instance: body limit, request ids, and the pino logger (one JSON line per request). */
 export function createFastifyAdapter(options: AdapterOptions): FastifyAdapter {
-  return new FastifyAdapter({
+  const requestLog = new RequestLogController(createRequestLogger(options.logger));
+  const adapter = new FastifyAdapter({
     bodyLimit: options.bodyLimitBytes,
     loggerInstance: options.logger,
-    logController: new RequestLogController(createRequestLogger(options.logger)),
+    logController: requestLog,
     genReqId: requestIdFor,
     requestIdHeader: false,
     // While shutting down, a request that still arrives on an open connection is served, not
@@ -52,6 +56,8 @@ export function createFastifyAdapter(options: AdapterOptions): FastifyAdapter {
     frameworkErrors: answerFrameworkError,
     clientErrorHandler: answerClientError,
   });
+  registerUndeliverableAnswerLog(adapter.getInstance(), requestLog);
+  return adapter;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { hashApiKey } from '../src/tenants/api-key';
 import { bearer, startGatewayWithSimulator } from './support/gateway';
 import { BLOOIO_KEYS, KEYS } from './support/tenants.fixture';
@@ -182,5 +183,47 @@ describe('logs: the upstream side of a request (e2e)', () => {
     expect(info.length).toBeGreaterThanOrEqual(4);
     for (const line of info) expect(line).not.toContain(distinctiveText);
     expect(gateway.logs.text).not.toContain('zebra-quartz-7731');
+  });
+});
+
+describe('an answer whose caller hung up first (e2e)', () => {
+  let gateway: Awaited<ReturnType<typeof startGatewayWithSimulator>>;
+
+  beforeAll(async () => {
+    gateway = await startGatewayWithSimulator();
+  });
+  afterAll(() => gateway.close());
+
+  it('is still logged (clientGone) and counted once the send is done: the message was sent', async () => {
+    gateway.simulator.enqueueFault({ delayMs: 400 });
+    const hungUp = await gateway
+      .http()
+      .post('/v1/messages')
+      .set({ ...bearer(KEYS.acmeOrders), 'x-request-id': 'hung-up-1' })
+      .timeout(100)
+      .send({ recipients: ['+15551234567'], text: 'hi' })
+      .then(
+        () => false,
+        (error: { timeout?: number }) => error.timeout !== undefined,
+      );
+    expect(hungUp).toBe(true);
+    await sleep(700);
+
+    expect(gateway.simulator.requests).toHaveLength(1);
+    const lines = gateway.logs.records().filter((r) => r.requestId === 'hung-up-1');
+    expect(lines).toEqual([
+      expect.objectContaining({
+        msg: 'request',
+        status: 202,
+        route: '/v1/messages',
+        tenant: 'acme',
+        clientGone: true,
+        attempts: 1,
+      }),
+    ]);
+    const metrics = await gateway.http().get('/metrics').expect(200);
+    expect(metrics.text).toMatch(
+      /bgw_http_requests_total\{method="POST",route="\/v1\/messages",status="202",tenant="acme"\} 1\n/,
+    );
   });
 });

@@ -1,6 +1,12 @@
-import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
+import {
+  LogController,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import type { Logger } from 'pino';
 import '../blooio/upstream-trace';
+import { isUndeliverable } from '../http/undelivered-answer';
 import '../tenants/principal.request';
 
 const QUIET_ROUTES = /^\/(health|docs|metrics)(\/|$)/;
@@ -52,9 +58,25 @@ export class RequestLogController extends LogController {
         attempts: request.upstream?.attempts || undefined,
         ...(reply.getHeader('idempotent-replayed') === 'true' && { replayed: true }),
         latencyMs: Math.round(reply.elapsedTime * 100) / 100,
+        // The caller hung up first: this answer was decided but never reached it.
+        ...(isUndeliverable(reply) && { clientGone: true }),
         ...(error && { err: { type: error.name, message: error.message } }),
       },
       'request',
     );
   }
+}
+
+/**
+ * Fastify writes the request line on 'finish', which never comes when the caller hung up first:
+ * such an answer is logged when it is ready, with `clientGone: true`.
+ */
+export function registerUndeliverableAnswerLog(
+  fastify: FastifyInstance,
+  controller: RequestLogController,
+): void {
+  fastify.addHook('onSend', (request, reply, payload, done) => {
+    if (isUndeliverable(reply)) controller.requestCompleted(null, request, reply);
+    done(null, payload);
+  });
 }

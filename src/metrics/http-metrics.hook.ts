@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isUndeliverable } from '../http/undelivered-answer';
 import '../problems/problem-details.filter';
 import '../tenants/principal.request';
 import type { GatewayMetrics } from './gateway.metrics';
@@ -11,26 +12,34 @@ const CONFLICT_REASONS: Record<string, string> = {
 /**
  * Counts every answer once it is sent: by route, status and tenant, plus what the answer tells
  * about rate limits and idempotency. Read from the answer itself, so no service has to remember
- * to count.
+ * to count. An answer whose caller hung up first is counted when it is ready (no 'finish' comes).
  */
 export function registerHttpMetrics(fastify: FastifyInstance, metrics: GatewayMetrics): void {
   fastify.addHook('onResponse', (request, reply, done) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    const tenant = request.principal?.tenant.id ?? 'none';
-    const { method } = request;
-    metrics.httpRequests.inc({ method, route, status: reply.statusCode, tenant });
-    metrics.httpDuration.observe({ method, route }, reply.elapsedTime / 1_000);
-
-    const code = request.problem?.code;
-    if (code) {
-      metrics.problems.inc({ code, tenant });
-      if (code === 'rate_limited') metrics.rateLimitRejections.inc({ tenant });
-      const reason = CONFLICT_REASONS[code];
-      if (reason) metrics.idempotencyConflicts.inc({ tenant, reason });
-    }
-    if (reply.getHeader('idempotent-replayed') === 'true') {
-      metrics.idempotencyReplays.inc({ tenant });
-    }
+    countAnswer(metrics, request, reply);
     done();
   });
+  fastify.addHook('onSend', (request, reply, payload, done) => {
+    if (isUndeliverable(reply)) countAnswer(metrics, request, reply);
+    done(null, payload);
+  });
+}
+
+function countAnswer(metrics: GatewayMetrics, request: FastifyRequest, reply: FastifyReply): void {
+  const route = request.routeOptions.url ?? 'unmatched';
+  const tenant = request.principal?.tenant.id ?? 'none';
+  const { method } = request;
+  metrics.httpRequests.inc({ method, route, status: reply.statusCode, tenant });
+  metrics.httpDuration.observe({ method, route }, reply.elapsedTime / 1_000);
+
+  const code = request.problem?.code;
+  if (code) {
+    metrics.problems.inc({ code, tenant });
+    if (code === 'rate_limited') metrics.rateLimitRejections.inc({ tenant });
+    const reason = CONFLICT_REASONS[code];
+    if (reason) metrics.idempotencyConflicts.inc({ tenant, reason });
+  }
+  if (reply.getHeader('idempotent-replayed') === 'true') {
+    metrics.idempotencyReplays.inc({ tenant });
+  }
 }
