@@ -99,43 +99,46 @@ describe('the built gateway as a process (e2e)', () => {
   });
 
   describe('keys:create', () => {
-    it('prints a new key and a tenant-file entry that authenticates it', async () => {
-      const cli = runNode(distFile('cli/create-api-key.js'), [
-        '--tenant',
-        'acme',
-        '--id',
-        'orders-service',
-        '--scopes',
-        'messages:send',
-      ]);
-      expect(await cli.exited).toBe(0);
-      const key = /^\s+(bgw_[0-9A-Za-z]{40})$/m.exec(cli.stdout())?.[1];
-      const digest = /sha256: "([0-9a-f]{64})"/.exec(cli.stdout())?.[1];
-      expect(key).toBeDefined();
-      expect(digest).toBe(hashApiKey(key ?? ''));
-      expect(cli.stdout()).toContain('      - id: orders-service');
-      expect(cli.stdout()).toContain('        scopes: ["messages:send"]');
+    it.each(['orders-service', '2024', 'true'])(
+      'prints a new key and a tenant-file entry that authenticates it (key id %s)',
+      async (keyId) => {
+        const cli = runNode(distFile('cli/create-api-key.js'), [
+          '--tenant',
+          'acme',
+          '--id',
+          keyId,
+          '--scopes',
+          'messages:send',
+        ]);
+        expect(await cli.exited).toBe(0);
+        const key = /^\s+(bgw_[0-9A-Za-z]{40})$/m.exec(cli.stdout())?.[1];
+        const digest = /sha256: "([0-9a-f]{64})"/.exec(cli.stdout())?.[1];
+        expect(key).toBeDefined();
+        expect(digest).toBe(hashApiKey(key ?? ''));
+        expect(cli.stdout()).toContain(`      - id: "${keyId}"`);
+        expect(cli.stdout()).toContain('        scopes: ["messages:send"]');
 
-      // The printed entry is valid in a tenant file and authenticates the printed key.
-      const entry = cli
-        .stdout()
-        .split('\n')
-        .filter((line) => line.startsWith('      '));
-      const yaml = [
-        'tenants:',
-        '  - id: acme',
-        '    blooio: { apiKey: k }',
-        '    apiKeys:',
-        ...entry,
-      ].join('\n');
-      const { parse } = await import('yaml');
-      const registry = parseTenantsDocument(parse(yaml), {
-        env: {},
-        rateLimitDefaults: { perSecond: 1, perMinute: 1 },
-        baseDir: '/',
-      });
-      expect(registry.authenticate(key ?? '')?.keyId).toBe('orders-service');
-    });
+        // The printed entry is valid in a tenant file and authenticates the printed key.
+        const entry = cli
+          .stdout()
+          .split('\n')
+          .filter((line) => line.startsWith('      '));
+        const yaml = [
+          'tenants:',
+          '  - id: acme',
+          '    blooio: { apiKey: k }',
+          '    apiKeys:',
+          ...entry,
+        ].join('\n');
+        const { parse } = await import('yaml');
+        const registry = parseTenantsDocument(parse(yaml), {
+          env: {},
+          rateLimitDefaults: { perSecond: 1, perMinute: 1 },
+          baseDir: '/',
+        });
+        expect(registry.authenticate(key ?? '')?.keyId).toBe(keyId);
+      },
+    );
 
     it.each([
       [['--id', 'svc'], /--tenant/],

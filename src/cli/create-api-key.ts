@@ -34,7 +34,8 @@ function main(): void {
 
   const key = generateApiKey();
   const entry = [
-    `      - id: ${id}`,
+    // Quoted: YAML would read an id such as 2024 or true as a number or a boolean.
+    `      - id: "${id}"`,
     `        sha256: "${hashApiKey(key)}"`,
     ...(scopes ? [`        scopes: [${scopes.map((scope) => `"${scope}"`).join(', ')}]`] : []),
   ];

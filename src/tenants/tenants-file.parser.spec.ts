@@ -159,6 +159,15 @@ describe('parseTenantsDocument', () => {
     ]);
   });
 
+  it('asks for quotes around an id that YAML read as a number or a boolean', () => {
+    const tenant = { ...validTenant(), id: 2024 };
+    tenant.apiKeys = [{ ...tenant.apiKeys[0], id: true as unknown as string }];
+    expect(problemsOf({ tenants: [tenant] })).toEqual([
+      'tenants[0].id: must be a string: quote it (YAML reads 2024 as a number)',
+      'tenants[0].apiKeys[0].id: must be a string: quote it (YAML reads true as a boolean)',
+    ]);
+  });
+
   it('needs a non-empty tenants list', () => {
     expect(problemsOf({})).toEqual(['tenants: is required and must be a non-empty list']);
     expect(problemsOf({ tenants: [] })).toEqual(['tenants: must be a non-empty list']);

@@ -311,6 +311,13 @@ class TenantsFileParser {
       if (required) this.problem(path, 'is required');
       return undefined;
     }
+    if (typeof raw === 'number' || typeof raw === 'boolean') {
+      this.problem(
+        path,
+        `must be a string: quote it (YAML reads ${String(raw)} as a ${typeof raw})`,
+      );
+      return undefined;
+    }
     if (typeof raw !== 'string' || raw.length === 0) {
       this.problem(path, 'must be a non-empty string');
       return undefined;
