@@ -159,6 +159,25 @@ describe('parseTenantsDocument', () => {
     ]);
   });
 
+  it('refuses an empty senders or scopes list, which would allow nothing', () => {
+    const tenant = validTenant();
+    tenant.blooio.senders = [];
+    delete (tenant.blooio as { defaultSender?: string }).defaultSender;
+    tenant.apiKeys = [{ ...tenant.apiKeys[0], scopes: [] }];
+    expect(problemsOf({ tenants: [tenant] })).toEqual([
+      'tenants[0].blooio.senders: must not be empty: leave it out to allow any sender',
+      'tenants[0].apiKeys[0].scopes: must not be empty: leave it out for every scope',
+    ]);
+  });
+
+  it('fills in ${NAME} in scopes too, as in every string', () => {
+    const tenant = validTenant();
+    tenant.apiKeys = [{ ...tenant.apiKeys[0], scopes: ['${SCOPE}'] }];
+    const env = { ACME_KEY: 'bl_acme', SCOPE: 'messages:send' };
+    const registry = parseTenantsDocument({ tenants: [tenant] }, { ...context, env });
+    expect(registry.authenticate('bgw_orders')?.scopes).toEqual(new Set(['messages:send']));
+  });
+
   it('asks for quotes around an id that YAML read as a number or a boolean', () => {
     const tenant = { ...validTenant(), id: 2024 };
     tenant.apiKeys = [{ ...tenant.apiKeys[0], id: true as unknown as string }];
@@ -224,7 +243,7 @@ describe('loadTenantsFile', () => {
       }),
     );
     expect(() => loadTenantsFile(file, { env: {}, rateLimitDefaults })).toThrow(
-      'tenants[0].blooio.apiKeyFile: cannot read missing.key',
+      'tenants[0].blooio.apiKeyFile: cannot read missing.key (ENOENT)',
     );
   });
 });

@@ -180,6 +180,9 @@ class TenantsFileParser {
     }
 
     const senderList = this.array(node.senders, `${path}.senders`, false);
+    if (senderList?.length === 0) {
+      this.problem(`${path}.senders`, 'must not be empty: leave it out to allow any sender');
+    }
     const senders = senderList?.flatMap((sender, index) => {
       const value = this.string(sender, `${path}.senders[${index}]`, true);
       if (value === undefined) return [];
@@ -208,8 +211,10 @@ class TenantsFileParser {
   private readKeyFile(file: string, path: string): string | undefined {
     try {
       return readFileSync(resolve(this.context.baseDir, file), 'utf8').replace(/\r?\n$/, '');
-    } catch {
-      this.problem(path, `cannot read ${file}`);
+    } catch (error) {
+      // ENOENT or EACCES tell a missing mount from a mode that the gateway's user cannot read.
+      const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      this.problem(path, `cannot read ${file} (${reason})`);
       return undefined;
     }
   }
@@ -241,13 +246,16 @@ class TenantsFileParser {
       this.problem(`${path}.sha256`, 'must be 64 hex characters (lowercase)');
     }
     const scopeList = this.array(node.scopes, `${path}.scopes`, false);
+    if (scopeList?.length === 0) {
+      this.problem(`${path}.scopes`, 'must not be empty: leave it out for every scope');
+    }
     const scopes = new Set<Scope>(scopeList ? [] : SCOPES);
-    scopeList?.forEach((scope, index) => {
-      if (typeof scope === 'string' && (SCOPES as readonly string[]).includes(scope)) {
-        scopes.add(scope as Scope);
-      } else {
-        this.problem(`${path}.scopes[${index}]`, `must be one of ${SCOPES.join(', ')}`);
-      }
+    scopeList?.forEach((raw, index) => {
+      const scopePath = `${path}.scopes[${index}]`;
+      const scope = this.string(raw, scopePath, true);
+      if (scope === undefined) return;
+      if ((SCOPES as readonly string[]).includes(scope)) scopes.add(scope as Scope);
+      else this.problem(scopePath, `must be one of ${SCOPES.join(', ')}`);
     });
     if (
       id === undefined ||
