@@ -44,7 +44,10 @@ export class PinoNestLogger implements LoggerService {
     const strings = rest.filter((item): item is string => typeof item === 'string');
     const context = strings.length > 0 ? strings[strings.length - 1] : undefined;
     const extra = strings.slice(0, -1);
-    if (typeof message === 'object' && message !== null) {
+    if (message instanceof Error) {
+      // An error Nest caught (a failed boot): its message is the line's, its stack under err.
+      this.logger[level]({ context, err: message }, message.message);
+    } else if (typeof message === 'object' && message !== null) {
       this.logger[level]({ context, ...message }, extra[0] ?? '');
     } else {
       this.logger[level](
