@@ -606,6 +606,23 @@ describe('delivery: idempotency records (e2e)', () => {
     },
   );
 
+  it('fingerprints several recipients as a set: their order does not matter', async () => {
+    const headers = { 'Idempotency-Key': 'rec-recipient-order' };
+    const first = await send(
+      { recipients: ['+15559876543', 'jane@example.com'], text: 'hi' },
+      headers,
+    );
+    expectAccepted(first);
+    const swapped = await send(
+      { recipients: ['Jane@Example.com', '+15559876543'], text: 'hi' },
+      headers,
+    );
+    expect(swapped.status).toBe(200);
+    expect(swapped.text).toBe(first.text);
+    expect(swapped.headers['idempotent-replayed']).toBe('true');
+    expect(gateway.simulator.requests).toHaveLength(1);
+  });
+
   it('fingerprints the normalised request: recipient spelling and key order do not matter', async () => {
     const headers = { 'Idempotency-Key': 'rec-normalised' };
     const first = await send(

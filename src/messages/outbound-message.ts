@@ -77,9 +77,14 @@ function normaliseMentions(
 
 /**
  * Digest of what would be sent: normalised recipients, the effective sender and the wire body,
- * key order ignored. Two spellings of one request have one fingerprint.
+ * key order ignored. Two spellings of one request have one fingerprint. Several recipients count
+ * as a set, in any order: Blooio sends to the one group of exactly those people.
  */
 export function fingerprintOf(message: OutboundMessage): string {
   const { chatId, sender, body } = message;
-  return createHash('sha256').update(canonicalJson({ chatId, sender, body }), 'utf8').digest('hex');
+  // Sorted, still joined: a list already in order keeps the fingerprint earlier versions recorded.
+  const recipients = chatId.includes(',') ? chatId.split(',').sort().join(',') : chatId;
+  return createHash('sha256')
+    .update(canonicalJson({ chatId: recipients, sender, body }), 'utf8')
+    .digest('hex');
 }

@@ -146,6 +146,15 @@ describe('normaliseRecipients', () => {
       errors: [{ path: 'recipients', message: 'must contain at most 3 recipients' }],
     });
   });
+
+  it('counts recipients once duplicates are gone: spellings of one number are one', () => {
+    const spellings = ['+15551234567', '(555) 123-4567', '555.123.4567', '+1 555 123 4567'];
+    expect(normaliseRecipients(spellings, { defaultCountry: 'US', maxRecipients: 1 })).toEqual({
+      ok: true,
+      recipients: [{ kind: 'phone', value: '+15551234567' }],
+      chatId: '+15551234567',
+    });
+  });
 });
 
 describe('chatIdPathSegment', () => {

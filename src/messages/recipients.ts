@@ -84,19 +84,13 @@ function normaliseAddress(
 /**
  * Validates and normalises the `recipients` field and builds Blooio's chatId: one recipient as it
  * is, several phones/emails joined with `,`. Duplicates (after normalisation) are dropped, first
- * seen order kept. A group id must be the only recipient.
+ * seen order kept, before the count is checked. A group id must be the only recipient.
  */
 export function normaliseRecipients(
   inputs: readonly unknown[],
   rules: RecipientRules,
 ): RecipientsResult {
   const errors: FieldError[] = [];
-  if (inputs.length > rules.maxRecipients) {
-    errors.push({
-      path: 'recipients',
-      message: `must contain at most ${rules.maxRecipients} recipients`,
-    });
-  }
   const recipients: Recipient[] = [];
   const seen = new Set<string>();
   inputs.forEach((input, index) => {
@@ -112,6 +106,13 @@ export function normaliseRecipients(
       recipients.push(result);
     }
   });
+  // Counted once duplicates are gone: three spellings of one number are one recipient.
+  if (recipients.length > rules.maxRecipients) {
+    errors.unshift({
+      path: 'recipients',
+      message: `must contain at most ${rules.maxRecipients} recipients`,
+    });
+  }
   if (recipients.some((r) => r.kind === 'group') && recipients.length > 1) {
     errors.push({ path: 'recipients', message: 'a group id must be the only recipient' });
   }
