@@ -48,6 +48,7 @@ export function ApiProblemResponses(
 }
 
 function headersFor(...sets: (HeaderObjects | undefined)[]): { headers?: HeaderObjects } {
-  const headers: HeaderObjects = Object.assign({}, ...sets);
+  const headers: HeaderObjects = {};
+  for (const set of sets) Object.assign(headers, set);
   return Object.keys(headers).length > 0 ? { headers } : {};
 }
