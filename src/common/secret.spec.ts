@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { Secret } from './secret';
 
-const KEY = 'bl_live_Zx81Qm4TpL0vNc7Rk2Ws';
+const KEY = 'fake_blooio_key_for_the_secret_spec_1';
 
 describe('Secret', () => {
   const secret = new Secret(KEY);
