@@ -18,7 +18,7 @@ const OWNED = [
   ['normalisation', /libphonenumber-js|\/dist\/messages\/recipients/],
   ['mapping', /\/dist\/messages\/(blooio-message\.mapper|outbound-message)/],
   ['controller + service', /\/dist\/messages\//],
-  ['rate limit', /@nestjs\/throttler|@nest-lab|\/dist\/rate-limit\//],
+  ['rate limit', /@nestjs\/throttler|\/dist\/rate-limit\//],
   ['idempotency', /\/dist\/idempotency\//],
   ['redis', /ioredis|redis-parser|\/dist\/redis\//],
   ['client: axios', /node_modules\/axios\/|@nestjs\/axios/],

@@ -1,7 +1,8 @@
 /** The answer a send gave, kept so that a replay can give it again byte for byte. */
 export interface StoredResponse {
   status: number;
-  /** Headers that belong to the answer (content type, Idempotency-Key); never X-Request-Id. */
+  /** Headers that belong to the answer (content type, Retry-After); never X-Request-Id, nor
+   * Idempotency-Key (every answer repeats the request's: idempotency-key-echo.hook.ts). */
   headers: Record<string, string>;
   body: string;
   /** The problem code, when the answer was an error (for logs). */
