@@ -2,8 +2,8 @@ import { HttpService } from '@nestjs/axios';
 import { Inject, Injectable } from '@nestjs/common';
 import type { AxiosInstance } from 'axios';
 import type { Secret } from '../common/secret';
-import { chatIdPathSegment } from '../messages/recipients';
 import type { AttemptDeadline } from './attempt-deadline';
+import { chatIdPathSegment } from './chat-id';
 import { BLOOIO_BASE_URL } from './blooio.constants';
 import { keepOnlyTransport } from './lean-axios';
 import {

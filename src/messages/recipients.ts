@@ -119,8 +119,3 @@ export function normaliseRecipients(
   if (errors.length > 0) return { ok: false, errors };
   return { ok: true, recipients, chatId: recipients.map((r) => r.value).join(',') };
 }
-
-/** The chatId as one URL path segment: `,`, `+`, `@` and anything else reserved are escaped. */
-export function chatIdPathSegment(chatId: string): string {
-  return encodeURIComponent(chatId);
-}
