@@ -1,23 +1,12 @@
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import {
+  E164,
+  EMAIL,
+  GROUP_ID,
+  MAX_EMAIL_LENGTH,
+  PHONE_CHARACTERS,
+} from '../common/address-patterns';
 import type { FieldError } from '../problems/problem-details';
-
-/** E.164: a plus, then 2 to 15 digits not starting with 0. */
-export const E164 = /^\+[1-9]\d{1,14}$/;
-
-/** Blooio group ids look like `grp_abc123def456`. */
-const GROUP_ID = /^grp_[A-Za-z0-9_-]{1,64}$/;
-
-/**
- * A conservative email form: dot-atom local part of common characters, and a domain of LDH labels
- * ending in a letters-only TLD. No `/`, `%`, `,`, quotes, spaces or control characters can pass,
- * so nothing but an address can reach the upstream path segment.
- */
-const EMAIL =
-  /^[a-z0-9!#$&'*+=?^_`{|}~-]+(?:\.[a-z0-9!#$&'*+=?^_`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
-const MAX_EMAIL_LENGTH = 254;
-
-/** What a phone number may be written with before parsing: digits, +, spaces, ( ) . - */
-const PHONE_CHARACTERS = /^\+?[0-9 ().-]{2,30}$/;
 
 export type RecipientKind = 'phone' | 'email' | 'group';
 

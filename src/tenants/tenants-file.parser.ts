@@ -5,7 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { Secret } from '../common/secret';
 import { ConfigError } from '../config/env';
 import type { RateLimitConfig } from '../config/rate-limit.config';
-import { E164 } from '../messages/recipients';
+import { E164 } from '../common/address-patterns';
 import {
   KEY_ID_PATTERN,
   MAX_RECIPIENTS_LIMIT,

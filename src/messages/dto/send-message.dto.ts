@@ -14,7 +14,7 @@ import {
 } from 'class-validator';
 import { BLOOIO_EFFECTS, type BlooioEffect } from '../../blooio/blooio.types';
 import { MAX_RECIPIENTS_LIMIT } from '../../tenants/tenant';
-import { E164 } from '../recipients';
+import { E164 } from '../../common/address-patterns';
 import {
   IsAttachmentList,
   IsMessageText,
