@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { hashApiKey } from '../src/tenants/api-key';
+import { hashApiKey } from '../src/common/api-key';
 import { startGateway, startGatewayWithSimulator } from './support/gateway';
 import { BLOOIO_KEYS, KEYS, testTenantsDocument } from './support/tenants.fixture';
 

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { hashApiKey } from '../src/tenants/api-key';
+import { hashApiKey } from '../src/common/api-key';
 import { bearer, startGatewayWithSimulator } from './support/gateway';
 import { BLOOIO_KEYS, KEYS } from './support/tenants.fixture';
 

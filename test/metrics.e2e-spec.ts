@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Response } from 'supertest';
 import type { SimulatedFault } from '../src/sandbox/blooio-simulator';
-import { hashApiKey } from '../src/tenants/api-key';
+import { hashApiKey } from '../src/common/api-key';
 import { bearer, startGatewayWithSimulator } from './support/gateway';
 import { BLOOIO_KEYS, KEYS, testTenantsDocument } from './support/tenants.fixture';
 

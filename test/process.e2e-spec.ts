@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hashApiKey } from '../src/tenants/api-key';
+import { hashApiKey } from '../src/common/api-key';
 import { parseTenantsDocument } from '../src/tenants/tenants-file.parser';
 import { distFile, freePort, runNode } from './support/process';
 

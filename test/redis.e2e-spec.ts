@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BlooioSimulator } from '../src/sandbox/blooio-simulator';
-import { hashApiKey } from '../src/tenants/api-key';
+import { hashApiKey } from '../src/common/api-key';
 import { bearer, startGateway, type TestGateway } from './support/gateway';
 import { expectProblem } from './support/problem';
 import { distFile, freePort, runNode } from './support/process';

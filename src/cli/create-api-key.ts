@@ -3,7 +3,7 @@
  * Prints a new gateway API key (once) and the tenant-file entry holding only its SHA-256.
  */
 import { parseArgs } from 'node:util';
-import { generateApiKey, hashApiKey } from '../tenants/api-key';
+import { generateApiKey, hashApiKey } from '../common/api-key';
 import { KEY_ID_PATTERN, SCOPES, TENANT_ID_PATTERN } from '../tenants/tenant';
 
 function fail(message: string): never {

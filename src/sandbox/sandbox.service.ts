@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { appConfig, type AppConfig } from '../config/app.config';
-import { generateApiKey } from '../tenants/api-key';
+import { generateApiKey } from '../common/api-key';
 import { BlooioSimulator } from './blooio-simulator';
 
 /**

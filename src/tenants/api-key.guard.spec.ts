@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { ProblemException } from '../problems/problem.exception';
 import { ApiKeyGuard } from './api-key.guard';
-import { hashApiKey } from './api-key';
+import { hashApiKey } from '../common/api-key';
 import { RequireScopes } from './scopes.decorator';
 import { parseTenantsDocument } from './tenants-file.parser';
 

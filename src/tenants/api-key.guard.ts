@@ -2,7 +2,7 @@ import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { ProblemException } from '../problems/problem.exception';
-import { parseBearerToken } from './api-key';
+import { parseBearerToken } from '../common/api-key';
 import './principal.request';
 import { REQUIRED_SCOPES } from './scopes.decorator';
 import type { Principal, Scope } from './tenant';

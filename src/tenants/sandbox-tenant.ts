@@ -1,5 +1,5 @@
 import type { RateLimitConfig } from '../config/rate-limit.config';
-import { hashApiKey } from './api-key';
+import { hashApiKey } from '../common/api-key';
 import type { TenantRegistry } from './tenant-registry';
 import { parseTenantsDocument } from './tenants-file.parser';
 

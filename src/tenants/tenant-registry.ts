@@ -1,4 +1,4 @@
-import { hashApiKey } from './api-key';
+import { hashApiKey } from '../common/api-key';
 import type { Principal, Tenant } from './tenant';
 
 /** The tenants of this deployment and their keys, indexed by key digest. */

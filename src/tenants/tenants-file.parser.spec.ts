@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { ConfigError } from '../config/env';
-import { hashApiKey } from './api-key';
+import { hashApiKey } from '../common/api-key';
 import {
   loadTenantsFile,
   parseTenantsDocument,

@@ -1,4 +1,4 @@
-import { hashApiKey } from '../../src/tenants/api-key';
+import { hashApiKey } from '../../src/common/api-key';
 
 /** Gateway keys of the test tenants (never committed anywhere real). */
 export const KEYS = {
