@@ -15,7 +15,7 @@ import type { FieldError } from './problems/problem-details';
 import { registerDrainingConnectionClose } from './lifecycle/draining.hook';
 import { ShutdownState } from './lifecycle/shutdown-state';
 import { GatewayMetrics } from './metrics/gateway.metrics';
-import { registerIdempotencyKeyEcho } from './messages/idempotency-key-echo.hook';
+import { registerIdempotencyKeyEcho } from './idempotency/idempotency-key-echo.hook';
 import { registerHttpMetrics } from './metrics/http-metrics.hook';
 import { ProblemDetailsFilter } from './problems/problem-details.filter';
 import { ProblemException } from './problems/problem.exception';

@@ -12,8 +12,10 @@ import {
   type IdempotencyStore,
   type StoredResponse,
 } from './idempotency-store.interface';
+import { IDEMPOTENT_REPLAYED_HEADER } from './idempotency.constants';
 
-export const IDEMPOTENT_REPLAYED_HEADER = 'idempotent-replayed';
+/** Stored headers are lower case, as Fastify writes them. */
+const REPLAYED_FIELD = IDEMPOTENT_REPLAYED_HEADER.toLowerCase();
 
 export interface IdempotentCall {
   tenantId: string;
@@ -126,7 +128,7 @@ function replayOf(response: StoredResponse): StoredResponse {
   return {
     ...response,
     status: success ? 200 : response.status,
-    headers: { ...response.headers, [IDEMPOTENT_REPLAYED_HEADER]: 'true' },
+    headers: { ...response.headers, [REPLAYED_FIELD]: 'true' },
   };
 }
 

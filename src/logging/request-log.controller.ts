@@ -7,6 +7,7 @@ import {
 import type { Logger } from 'pino';
 import '../blooio/upstream-trace';
 import { isUndeliverable } from '../http/undelivered-answer';
+import { IDEMPOTENT_REPLAYED_HEADER } from '../idempotency/idempotency.constants';
 import '../tenants/principal.request';
 
 const QUIET_ROUTES = /^\/(health|docs|metrics)(\/|$)/;
@@ -56,7 +57,7 @@ export class RequestLogController extends LogController {
         upstreamStatus: request.upstream?.status ?? request.problem?.upstreamStatus,
         // Only when Blooio was called: refusals and replays have no attempts to report.
         attempts: request.upstream?.attempts || undefined,
-        ...(reply.getHeader('idempotent-replayed') === 'true' && { replayed: true }),
+        ...(reply.getHeader(IDEMPOTENT_REPLAYED_HEADER) === 'true' && { replayed: true }),
         latencyMs: Math.round(reply.elapsedTime * 100) / 100,
         // The caller hung up first: this answer was decided but never reached it.
         ...(isUndeliverable(reply) && { clientGone: true }),

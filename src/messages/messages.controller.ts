@@ -3,6 +3,11 @@ import { ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import '../blooio/upstream-trace';
 import { SANE_REQUEST_ID } from '../http/request-id';
+import {
+  IDEMPOTENCY_KEY_HEADER,
+  IDEMPOTENT_REPLAYED_HEADER,
+} from '../idempotency/idempotency.constants';
+import { IdempotencyKeyHeader, IdempotencyKeyPipe } from '../idempotency/idempotency-key.pipe';
 import { ApiProblemResponses } from '../problems/api-problem-responses.decorator';
 import { Authenticated } from '../tenants/authenticated.decorator';
 import { CurrentPrincipal } from '../tenants/current-principal.decorator';
@@ -10,18 +15,13 @@ import type { Principal } from '../tenants/tenant';
 import { SendMessageResponseDto } from './dto/send-message-response.dto';
 import { SendMessageDto } from './dto/send-message.dto';
 import { SEND_MESSAGE_EXAMPLES } from './dto/send-message.examples';
-import {
-  IDEMPOTENCY_KEY_HEADER,
-  IdempotencyKeyHeader,
-  IdempotencyKeyPipe,
-} from './idempotency-key.pipe';
 import { MessagesService } from './messages.service';
 import { SendValidationFilter } from './send-validation.filter';
 
 /** On every answer of this route, problems included. */
 const RESPONSE_HEADERS = {
   'X-Request-Id': { description: 'Request id, for support and logs', schema: { type: 'string' } },
-  'Idempotency-Key': {
+  [IDEMPOTENCY_KEY_HEADER]: {
     description:
       'The Idempotency-Key of the request, repeated (when one was sent, once and well-formed)',
     schema: { type: 'string' },
@@ -30,7 +30,7 @@ const RESPONSE_HEADERS = {
 
 const REPLAY_HEADERS = {
   ...RESPONSE_HEADERS,
-  'Idempotent-Replayed': {
+  [IDEMPOTENT_REPLAYED_HEADER]: {
     description: '`true`: this is the recorded answer to an earlier request with this key',
     schema: { type: 'string' },
   },

@@ -4,12 +4,12 @@ import { BlooioSender } from '../blooio/blooio.sender';
 import type { UpstreamTrace } from '../blooio/upstream-trace';
 import type { StoredResponse } from '../idempotency/idempotency-store.interface';
 import { IdempotencyService } from '../idempotency/idempotency.service';
+import { upstreamIdempotencyKey } from '../idempotency/upstream-idempotency-key';
 import { ProblemException } from '../problems/problem.exception';
 import type { Principal } from '../tenants/tenant';
 import { fromBlooioSendMessageResponse } from './blooio-message.mapper';
 import type { SendMessageDto } from './dto/send-message.dto';
 import { fingerprintOf, prepareOutboundMessage, type OutboundMessage } from './outbound-message';
-import { upstreamIdempotencyKey } from './upstream-idempotency-key';
 
 export interface SendContext {
   principal: Principal;

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isUndeliverable } from '../http/undelivered-answer';
+import { IDEMPOTENT_REPLAYED_HEADER } from '../idempotency/idempotency.constants';
 import '../problems/problem-details.filter';
 import '../tenants/principal.request';
 import type { GatewayMetrics } from './gateway.metrics';
@@ -39,7 +40,7 @@ function countAnswer(metrics: GatewayMetrics, request: FastifyRequest, reply: Fa
     const reason = CONFLICT_REASONS[code];
     if (reason) metrics.idempotencyConflicts.inc({ tenant, reason });
   }
-  if (reply.getHeader('idempotent-replayed') === 'true') {
+  if (reply.getHeader(IDEMPOTENT_REPLAYED_HEADER) === 'true') {
     metrics.idempotencyReplays.inc({ tenant });
   }
 }

@@ -6,10 +6,10 @@ import {
 } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { ProblemException } from '../problems/problem.exception';
+import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENCY_KEY_PATTERN } from './idempotency.constants';
 
-export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
-/** 1 to 255 printable ASCII characters (DESIGN.md §2). */
-export const IDEMPOTENCY_KEY_PATTERN = /^[\x20-\x7e]{1,255}$/;
+/** As Node names it in request.headers and rawHeaders are compared with. */
+export const IDEMPOTENCY_KEY_FIELD = IDEMPOTENCY_KEY_HEADER.toLowerCase();
 
 /** Validates the optional Idempotency-Key header; absent stays undefined. */
 @Injectable()
@@ -30,14 +30,19 @@ export function idempotencyKeyHeaderCount(request: FastifyRequest): number {
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i];
     // The length first: most headers are told apart without a lower-cased copy.
-    if (name.length === 15 && name.toLowerCase() === 'idempotency-key') count += 1;
+    if (
+      name.length === IDEMPOTENCY_KEY_FIELD.length &&
+      name.toLowerCase() === IDEMPOTENCY_KEY_FIELD
+    ) {
+      count += 1;
+    }
   }
   return count;
 }
 
 /** The caller's key when it was sent once and well-formed (what the answer repeats), else undefined. */
 export function wellFormedIdempotencyKey(request: FastifyRequest): string | undefined {
-  const value = request.headers['idempotency-key'];
+  const value = request.headers[IDEMPOTENCY_KEY_FIELD];
   if (typeof value !== 'string' || !IDEMPOTENCY_KEY_PATTERN.test(value)) return undefined;
   return idempotencyKeyHeaderCount(request) === 1 ? value : undefined;
 }
@@ -54,6 +59,6 @@ export const IdempotencyKeyHeader = createParamDecorator(
         { path: IDEMPOTENCY_KEY_HEADER, message: 'must be sent once' },
       ]);
     }
-    return request.headers['idempotency-key'];
+    return request.headers[IDEMPOTENCY_KEY_FIELD];
   },
 );

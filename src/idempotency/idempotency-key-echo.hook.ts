@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { wellFormedIdempotencyKey } from './idempotency-key.pipe';
+import { IDEMPOTENCY_KEY_FIELD, wellFormedIdempotencyKey } from './idempotency-key.pipe';
 
 /**
  * Every answer to a request that carried one well-formed Idempotency-Key repeats it (DESIGN.md §2):
@@ -10,9 +10,9 @@ import { wellFormedIdempotencyKey } from './idempotency-key.pipe';
  */
 export function registerIdempotencyKeyEcho(fastify: FastifyInstance): void {
   fastify.addHook('onRequest', (request, reply, done) => {
-    if (request.headers['idempotency-key'] !== undefined) {
+    if (request.headers[IDEMPOTENCY_KEY_FIELD] !== undefined) {
       const key = wellFormedIdempotencyKey(request);
-      if (key !== undefined) void reply.header('idempotency-key', key);
+      if (key !== undefined) void reply.header(IDEMPOTENCY_KEY_FIELD, key);
     }
     done();
   });
