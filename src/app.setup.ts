@@ -16,7 +16,7 @@ import { registerDrainingConnectionClose } from './lifecycle/draining.hook';
 import { ShutdownState } from './lifecycle/shutdown-state';
 import { GatewayMetrics } from './metrics/gateway.metrics';
 import { registerIdempotencyKeyEcho } from './idempotency/idempotency-key-echo.hook';
-import { registerHttpMetrics } from './metrics/http-metrics.hook';
+import { registerHttpMetrics } from './http/http-metrics.hook';
 import { ProblemDetailsFilter } from './problems/problem-details.filter';
 import { ProblemException } from './problems/problem.exception';
 import { ApiKeyGuard } from './tenants/api-key.guard';

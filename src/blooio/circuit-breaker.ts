@@ -1,4 +1,6 @@
-export type CircuitState = 'closed' | 'open' | 'half-open';
+import type { CircuitState } from '../metrics/metric-labels';
+
+export type { CircuitState };
 
 export interface CircuitBreakerOptions {
   /** Consecutive failures that open the circuit. */

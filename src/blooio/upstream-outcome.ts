@@ -1,3 +1,4 @@
+import type { UpstreamOutcome } from '../metrics/metric-labels';
 import {
   BlooioHttpError,
   BlooioNetworkError,
@@ -5,18 +6,7 @@ import {
   BlooioUnreadableResponseError,
 } from './blooio.errors';
 
-/** How one HTTP call to Blooio ended, as a metric label (a small, fixed set). */
-export type UpstreamOutcome =
-  | 'accepted'
-  | 'rejected'
-  | 'rate_limited'
-  | 'server_error'
-  | 'unavailable'
-  | 'timeout'
-  | 'network_error'
-  | 'unreadable';
-
-/** The outcome of a call that threw. */
+/** The outcome of a call that threw, as a metric label. */
 export function outcomeOf(error: unknown): UpstreamOutcome {
   if (error instanceof BlooioTimeoutError) return 'timeout';
   if (error instanceof BlooioNetworkError) return 'network_error';

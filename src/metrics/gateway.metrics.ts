@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { CircuitState } from '../blooio/circuit-breaker';
-import type { UpstreamOutcome } from '../blooio/upstream-outcome';
+import type { CircuitState, UpstreamOutcome } from './metric-labels';
 
 const CIRCUIT_STATE_VALUE: Record<CircuitState, number> = { closed: 0, 'half-open': 1, open: 2 };
 

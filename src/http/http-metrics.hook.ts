@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { isUndeliverable } from '../http/undelivered-answer';
+import { isUndeliverable } from './undelivered-answer';
 import { IDEMPOTENT_REPLAYED_HEADER } from '../idempotency/idempotency.constants';
 import '../problems/problem-details.filter';
 import '../tenants/principal.request';
-import type { GatewayMetrics } from './gateway.metrics';
+import type { GatewayMetrics } from '../metrics/gateway.metrics';
 
 const CONFLICT_REASONS: Record<string, string> = {
   idempotency_key_in_use: 'in_use',

@@ -1,0 +1,18 @@
+/**
+ * Label values of the gateway's metrics that other modules report: declared here, where they
+ * become series, so that metrics/ depends on nothing it measures.
+ */
+
+/** How one HTTP call to Blooio ended (a small, fixed set). */
+export type UpstreamOutcome =
+  | 'accepted'
+  | 'rejected'
+  | 'rate_limited'
+  | 'server_error'
+  | 'unavailable'
+  | 'timeout'
+  | 'network_error'
+  | 'unreadable';
+
+/** A tenant's circuit to Blooio, as bgw_upstream_circuit_state reports it. */
+export type CircuitState = 'closed' | 'open' | 'half-open';
