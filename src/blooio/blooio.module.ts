@@ -2,11 +2,9 @@ import { HttpModule } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { blooioConfig, type BlooioConfig } from '../config/blooio.config';
-import { SandboxModule } from '../sandbox/sandbox.module';
-import { SandboxService } from '../sandbox/sandbox.service';
 import { BlooioClient } from './blooio.client';
 import { BlooioSender } from './blooio.sender';
-import { BLOOIO_BASE_URL } from './blooio.constants';
+import { BLOOIO_BASE_URL, BLOOIO_BASE_URL_OVERRIDE } from './blooio.constants';
 import { BlooioTransportModule } from './blooio-transport.module';
 import { createUndiciAdapter } from './undici.adapter';
 import { UndiciDispatcher } from './undici-dispatcher';
@@ -14,7 +12,6 @@ import { UndiciDispatcher } from './undici-dispatcher';
 @Module({
   imports: [
     ConfigModule.forFeature(blooioConfig),
-    SandboxModule,
     HttpModule.registerAsync({
       imports: [BlooioTransportModule],
       inject: [UndiciDispatcher],
@@ -29,9 +26,8 @@ import { UndiciDispatcher } from './undici-dispatcher';
     BlooioSender,
     {
       provide: BLOOIO_BASE_URL,
-      inject: [blooioConfig.KEY, SandboxService],
-      useFactory: async (config: BlooioConfig, sandbox: SandboxService): Promise<string> =>
-        sandbox.enabled ? sandbox.startSimulator() : config.baseUrl,
+      inject: [blooioConfig.KEY, { token: BLOOIO_BASE_URL_OVERRIDE, optional: true }],
+      useFactory: (config: BlooioConfig, override?: string): string => override ?? config.baseUrl,
     },
   ],
   exports: [BlooioSender],

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify from 'fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { BLOOIO_EFFECTS } from '../blooio/blooio.types';
 
 /**
  * An in-process fake of Blooio's v2 API (the two routes the gateway uses), following Blooio's
@@ -81,21 +82,7 @@ const EMAIL =
   /^[A-Za-z0-9.!#$%&'*+=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/;
 const GROUP_ID = /^grp_[A-Za-z0-9_-]+$/;
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-const EFFECTS = new Set([
-  'slam',
-  'loud',
-  'gentle',
-  'invisible-ink',
-  'echo',
-  'spotlight',
-  'balloons',
-  'confetti',
-  'love',
-  'lasers',
-  'fireworks',
-  'celebration',
-  'none',
-]);
+const EFFECTS = new Set<string>(BLOOIO_EFFECTS);
 
 /** What the simulator answers for a request that is not faulted. */
 interface Answer {
