@@ -1,4 +1,9 @@
-/** A copy with every object's keys in code-point order (arrays keep their order). */
+/**
+ * A copy with every object's keys sorted (arrays keep their order). JavaScript objects list
+ * integer-like keys ("200", "9") first, in ascending numeric order, whatever the insertion order:
+ * so those come first by number (the OpenAPI document's status codes read 200, 202, 400…), then
+ * every other key in code-point order. Either way the order depends only on the keys.
+ */
 export function sortKeysDeep<T>(value: T): T {
   if (Array.isArray(value)) return value.map((item: unknown) => sortKeysDeep(item)) as T;
   if (typeof value !== 'object' || value === null) return value;
