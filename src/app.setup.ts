@@ -1,4 +1,4 @@
-import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { ValidationPipe } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
 import type { Logger } from 'pino';
@@ -7,16 +7,15 @@ import { answerClientError, answerFrameworkError } from './http/edge-errors';
 import { registerJsonBodyParser } from './http/json-body.parser';
 import { registerMethodNotAllowed } from './http/method-not-allowed.hook';
 import { ObjectPrototypeKeysPipe } from './http/object-prototype-keys.pipe';
-import { readMessageAt } from './messages/validation/field-message';
 import { requestIdFor } from './http/request-id';
 import { appConfig, type AppConfig } from './config/app.config';
 import { createOpenApiDocument } from './openapi/openapi.document';
-import type { FieldError } from './problems/problem-details';
 import { registerDrainingConnectionClose } from './lifecycle/draining.hook';
 import { ShutdownState } from './lifecycle/shutdown-state';
 import { GatewayMetrics } from './metrics/gateway.metrics';
 import { registerIdempotencyKeyEcho } from './idempotency/idempotency-key-echo.hook';
 import { registerHttpMetrics } from './http/http-metrics.hook';
+import { flattenValidationErrors } from './problems/field-message';
 import { ProblemDetailsFilter } from './problems/problem-details.filter';
 import { ProblemException } from './problems/problem.exception';
 import { ApiKeyGuard } from './tenants/api-key.guard';
@@ -113,17 +112,4 @@ export async function setupApp(app: NestFastifyApplication): Promise<void> {
     });
   }
   await app.init();
-}
-
-/** class-validator's tree as `{ path, message }` per broken rule, with dotted paths. */
-export function flattenValidationErrors(errors: ValidationError[], parent = ''): FieldError[] {
-  return errors.flatMap((error) => {
-    const path = parent ? `${parent}.${error.property}` : error.property;
-    const own = Object.entries(error.constraints ?? {}).map(([rule, constraint]) => {
-      if (rule === 'whitelistValidation') return { path, message: 'is not a known field' };
-      const { subPath, message } = readMessageAt(constraint);
-      return { path: subPath ? `${path}.${subPath}` : path, message };
-    });
-    return [...own, ...flattenValidationErrors(error.children ?? [], path)];
-  });
 }

@@ -1,5 +1,5 @@
 import { length, registerDecorator, type ValidationOptions } from 'class-validator';
-import { messageAt } from './field-message';
+import { messageAt } from '../../problems/field-message';
 import { isHttpsUrl } from './https-url';
 
 export const MAX_TEXT_LENGTH = 10_000;
