@@ -5,10 +5,3 @@ export interface UpstreamTrace {
   /** Blooio's last HTTP status, when it answered. */
   status?: number;
 }
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** The upstream side of a send, for the request log line. */
-    upstream?: UpstreamTrace;
-  }
-}

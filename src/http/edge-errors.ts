@@ -4,7 +4,6 @@ import type { Socket } from 'node:net';
 import { HttpException } from '@nestjs/common';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { resolveProblem } from '../problems/problem.mapper';
-import '../problems/problem-details.filter';
 import { renderProblem } from '../problems/problem.renderer';
 
 /**

@@ -1,8 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isUndeliverable } from './undelivered-answer';
 import { IDEMPOTENT_REPLAYED_HEADER } from '../idempotency/idempotency.constants';
-import '../problems/problem-details.filter';
-import '../tenants/principal.request';
 import type { GatewayMetrics } from '../metrics/gateway.metrics';
 
 const CONFLICT_REASONS: Record<string, string> = {

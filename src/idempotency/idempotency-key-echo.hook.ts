@@ -12,7 +12,10 @@ export function registerIdempotencyKeyEcho(fastify: FastifyInstance): void {
   fastify.addHook('onRequest', (request, reply, done) => {
     if (request.headers[IDEMPOTENCY_KEY_FIELD] !== undefined) {
       const key = wellFormedIdempotencyKey(request);
-      if (key !== undefined) void reply.header(IDEMPOTENCY_KEY_FIELD, key);
+      if (key !== undefined) {
+        request.idempotencyKey = key;
+        void reply.header(IDEMPOTENCY_KEY_FIELD, key);
+      }
     }
     done();
   });

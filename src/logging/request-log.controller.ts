@@ -5,10 +5,8 @@ import {
   type FastifyRequest,
 } from 'fastify';
 import type { Logger } from 'pino';
-import '../blooio/upstream-trace';
 import { isUndeliverable } from '../http/undelivered-answer';
 import { IDEMPOTENT_REPLAYED_HEADER } from '../idempotency/idempotency.constants';
-import '../tenants/principal.request';
 
 const QUIET_ROUTES = /^\/(health|docs|metrics)(\/|$)/;
 

@@ -1,13 +1,14 @@
 import { Body, Controller, Post, Req, Res, UseFilters } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import '../blooio/upstream-trace';
+import type { UpstreamTrace } from '../blooio/upstream-trace';
 import { SANE_REQUEST_ID } from '../http/request-id';
 import {
   IDEMPOTENCY_KEY_HEADER,
   IDEMPOTENT_REPLAYED_HEADER,
 } from '../idempotency/idempotency.constants';
 import { IdempotencyKeyHeader, IdempotencyKeyPipe } from '../idempotency/idempotency-key.pipe';
+import { sendStoredResponse } from '../idempotency/stored-response.reply';
 import { ApiProblemResponses } from '../problems/api-problem-responses.decorator';
 import { Authenticated } from '../tenants/authenticated.decorator';
 import { CurrentPrincipal } from '../tenants/current-principal.decorator';
@@ -17,6 +18,7 @@ import { SendMessageDto } from './dto/send-message.dto';
 import { SEND_MESSAGE_EXAMPLES } from './dto/send-message.examples';
 import { MessagesService } from './messages.service';
 import { SendValidationFilter } from './send-validation.filter';
+import { NewUpstreamTrace } from './upstream-trace.decorator';
 
 /** On every answer of this route, problems included. */
 const RESPONSE_HEADERS = {
@@ -101,18 +103,17 @@ export class MessagesController {
     @Body() dto: SendMessageDto,
     @IdempotencyKeyHeader(IdempotencyKeyPipe) idempotencyKey: string | undefined,
     @CurrentPrincipal() principal: Principal,
+    @NewUpstreamTrace() trace: UpstreamTrace,
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
     // The service returns the answer as bytes: a replay must be exactly the first answer.
-    request.upstream = { attempts: 0 };
     const response = await this.messages.send(dto, {
       principal,
       idempotencyKey,
       requestId: String(request.id),
-      trace: request.upstream,
+      trace,
     });
-    if (response.code) request.problem = { code: response.code };
-    await reply.status(response.status).headers(response.headers).send(response.body);
+    await sendStoredResponse(reply, response);
   }
 }

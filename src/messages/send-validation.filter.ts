@@ -3,7 +3,6 @@ import type { FastifyRequest } from 'fastify';
 import { ProblemDetailsFilter } from '../problems/problem-details.filter';
 import { ProblemException } from '../problems/problem.exception';
 import { MAX_RECIPIENTS_LIMIT } from '../tenants/tenant';
-import '../tenants/principal.request';
 import { normaliseRecipients } from './recipients';
 
 /**

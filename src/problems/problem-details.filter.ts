@@ -23,10 +23,3 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     void reply.status(rendered.status).headers(rendered.headers).send(rendered.body);
   }
 }
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** The problem answered, for the request log line. */
-    problem?: { code: string; upstreamStatus?: number };
-  }
-}

@@ -17,7 +17,6 @@ import {
 } from '@nestjs/throttler/dist/throttler.constants';
 import type { FastifyRequest } from 'fastify';
 import { ProblemException } from '../problems/problem.exception';
-import '../tenants/principal.request';
 import {
   isThrottlerWindowsStorage,
   type ThrottlerWindowsStorage,

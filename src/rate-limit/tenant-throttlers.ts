@@ -2,7 +2,6 @@ import type { ExecutionContext } from '@nestjs/common';
 import type { ThrottlerOptions } from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
 import type { RateLimit } from '../tenants/tenant';
-import '../tenants/principal.request';
 
 /** The tenant's own limit, read per request (tenants may differ). */
 const tenantLimit =

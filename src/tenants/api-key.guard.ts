@@ -3,7 +3,6 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { ProblemException } from '../problems/problem.exception';
 import { parseBearerToken } from '../common/api-key';
-import './principal.request';
 import { REQUIRED_SCOPES } from './scopes.decorator';
 import type { Principal, Scope } from './tenant';
 import { TenantRegistry } from './tenant-registry';

@@ -1,6 +1,5 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import './principal.request';
 import type { Principal } from './tenant';
 
 /** The authenticated caller (tenant, key id, scopes); only on routes behind ApiKeyGuard. */

@@ -1,0 +1,25 @@
+import type { UpstreamTrace } from './blooio/upstream-trace';
+import type { Principal } from './tenants/tenant';
+
+/**
+ * What one request carries through the pipeline, declared in this one place. Each part is set by
+ * the piece that owns it; the request log (logging/), the HTTP metrics (http/) and the routes read
+ * them. The request id is Fastify's own `request.id` (http/request-id.ts makes it; every answer
+ * repeats it as X-Request-Id).
+ */
+export interface RequestContext {
+  /** The caller: set by ApiKeyGuard.identify (tenants/) before the body is read. */
+  principal?: Principal;
+  /** The caller's Idempotency-Key, once and well-formed: set by its echo hook (idempotency/). */
+  idempotencyKey?: string;
+  /** The upstream side of a send (attempts, Blooio's status): filled in by the Blooio sender. */
+  upstream?: UpstreamTrace;
+  /** The problem answered: set by ProblemDetailsFilter, or by the replay of a recorded one. */
+  problem?: { code: string; upstreamStatus?: number };
+}
+
+// A global augmentation: every file is compiled with it, so none imports this file for its effect.
+declare module 'fastify' {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface FastifyRequest extends RequestContext {}
+}
