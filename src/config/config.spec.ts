@@ -3,7 +3,7 @@ import { loadBlooioConfig } from './blooio.config';
 import { loadConfiguration } from './configuration';
 import { ConfigError } from './env';
 import { loadIdempotencyConfig } from './idempotency.config';
-import { loadRateLimitConfig } from './rate-limit.config';
+import { loadRateLimitConfig, loadReadRateLimitConfig } from './rate-limit.config';
 
 const problemsOf = (load: () => unknown): readonly string[] => {
   try {
@@ -30,6 +30,8 @@ describe('configuration', () => {
     });
     expect(loadIdempotencyConfig({})).toEqual({ ttlSeconds: 86_400, maxEntries: 100_000 });
     expect(loadRateLimitConfig({})).toEqual({ perSecond: 20, perMinute: 600 });
+    expect(loadReadRateLimitConfig({})).toEqual({ perSecond: 50 });
+    expect(loadReadRateLimitConfig({ RATE_LIMIT_READS_PER_SECOND: '5' })).toEqual({ perSecond: 5 });
     expect(
       loadAppConfig({ TENANTS_FILE: '/nonexistent.yaml', NODE_ENV: 'production' }),
     ).toMatchObject({

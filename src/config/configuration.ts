@@ -2,7 +2,7 @@ import { loadAppConfig } from './app.config';
 import { loadBlooioConfig } from './blooio.config';
 import { ConfigError } from './env';
 import { loadIdempotencyConfig } from './idempotency.config';
-import { loadRateLimitConfig } from './rate-limit.config';
+import { loadRateLimitConfig, loadReadRateLimitConfig } from './rate-limit.config';
 import { loadRedisConfig } from './redis.config';
 
 const NAMESPACE_LOADERS = {
@@ -10,6 +10,7 @@ const NAMESPACE_LOADERS = {
   blooio: loadBlooioConfig,
   idempotency: loadIdempotencyConfig,
   rateLimit: loadRateLimitConfig,
+  readRateLimit: loadReadRateLimitConfig,
   redis: loadRedisConfig,
 } as const;
 

@@ -16,3 +16,15 @@ export function loadRateLimitConfig(env: NodeJS.ProcessEnv = process.env): RateL
 }
 
 export const rateLimitConfig = registerAs('rateLimit', () => loadRateLimitConfig());
+
+/** The read routes' own per-tenant window (DESIGN.md §10), apart from the sending limit. */
+export interface ReadRateLimitConfig {
+  perSecond: number;
+}
+
+export function loadReadRateLimitConfig(env: NodeJS.ProcessEnv = process.env): ReadRateLimitConfig {
+  const read = new EnvReader(env);
+  return read.done({ perSecond: read.int('RATE_LIMIT_READS_PER_SECOND', 50, 1, 1_000_000) });
+}
+
+export const readRateLimitConfig = registerAs('readRateLimit', () => loadReadRateLimitConfig());

@@ -1,9 +1,5 @@
-import type {
-  BlockedWindow,
-  ThrottlerStorageRecord,
-  ThrottlerWindowsStorage,
-  WindowHit,
-} from './throttler-windows-storage.interface';
+import type { ThrottlerStorage } from '@nestjs/throttler';
+import type { ThrottlerStorageRecord } from './throttler-storage-record';
 
 interface Window {
   hits: number;
@@ -20,7 +16,7 @@ interface Window {
  * second and a one-minute window, 120,000 of them per tenant, filtered on every request).
  * Keys are `<window>:<tenant>`, a small fixed set, so expired windows are simply reused.
  */
-export class MemoryThrottlerStorage implements ThrottlerWindowsStorage {
+export class MemoryThrottlerStorage implements ThrottlerStorage {
   private readonly windows = new Map<string, Window>();
 
   constructor(private readonly now: () => number = Date.now) {}
@@ -33,16 +29,6 @@ export class MemoryThrottlerStorage implements ThrottlerWindowsStorage {
     throttlerName: string,
   ): Promise<ThrottlerStorageRecord> {
     return Promise.resolve(this.hit(key, ttl, limit, blockDuration, throttlerName));
-  }
-
-  incrementWindows(windows: readonly WindowHit[]): Promise<BlockedWindow | undefined> {
-    // increment's own counting, without a promise per window.
-    for (let index = 0; index < windows.length; index += 1) {
-      const { key, ttl, limit, blockDuration, throttlerName } = windows[index];
-      const record = this.hit(key, ttl, limit, blockDuration, throttlerName);
-      if (record.isBlocked) return Promise.resolve({ index, record });
-    }
-    return Promise.resolve(undefined);
   }
 
   private hit(

@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
 import { ThrottlerModule } from '@nestjs/throttler';
+import { readRateLimitConfig, type ReadRateLimitConfig } from '../config/rate-limit.config';
 import { RedisConnection } from '../redis/redis.connection';
 import { MemoryThrottlerStorage } from './memory-throttler.storage';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
@@ -9,11 +11,12 @@ import { tenantThrottlers } from './tenant-throttlers';
 @Module({
   imports: [
     ThrottlerModule.forRootAsync({
-      inject: [RedisConnection],
-      useFactory: (redis: RedisConnection) => ({
+      imports: [ConfigModule.forFeature(readRateLimitConfig)],
+      inject: [RedisConnection, readRateLimitConfig.KEY],
+      useFactory: (redis: RedisConnection, reads: ReadRateLimitConfig) => ({
         // Headers other than Retry-After are left out: named throttlers would suffix them oddly.
         setHeaders: false,
-        throttlers: tenantThrottlers(),
+        throttlers: tenantThrottlers(reads),
         // Shared by every replica when Redis is configured; this process's memory otherwise.
         storage: redis.client
           ? new RedisThrottlerStorage(redis.client)

@@ -3,9 +3,7 @@ import { Reflector } from '@nestjs/core';
 import {
   SkipThrottle,
   Throttle,
-  ThrottlerGuard,
   ThrottlerStorageService,
-  type ThrottlerLimitDetail,
   type ThrottlerModuleOptions,
   type ThrottlerStorage,
 } from '@nestjs/throttler';
@@ -13,7 +11,7 @@ import { ProblemException } from '../problems/problem.exception';
 import type { Principal } from '../tenants/tenant';
 import { MemoryThrottlerStorage } from './memory-throttler.storage';
 import { TenantThrottlerGuard } from './tenant-throttler.guard';
-import { tenantThrottlers } from './tenant-throttlers';
+import { SpendsBudget, tenantThrottlers } from './tenant-throttlers';
 import { httpContext } from '../../test/support/throttler-harness';
 
 function principal(tenantId: string, perSecond: number, perMinute = 1_000): Principal {
@@ -40,6 +38,9 @@ class Routes {
 
   @Throttle({ second: { limit: 1 } })
   strict(): void {}
+
+  @SpendsBudget('reads')
+  read(): void {}
 }
 
 /** Inherits Routes' handlers, under a class decorator of its own. */
@@ -55,9 +56,11 @@ function contextFor(
   return httpContext({ principal: who, headers, ip: '10.0.0.1' }, handler, classRef);
 }
 
+const READS = { perSecond: 50 };
+
 const options = (extra: Partial<Exclude<ThrottlerModuleOptions, unknown[]>> = {}) => ({
   setHeaders: false,
-  throttlers: tenantThrottlers(),
+  throttlers: tenantThrottlers(READS),
   ...extra,
 });
 
@@ -78,7 +81,7 @@ const refusal = (promise: Promise<unknown>) =>
     (error: unknown) => error as ProblemException,
   );
 
-const { routeA, routeB, unlimited, secondOnly, strict } = Routes.prototype;
+const { routeA, routeB, unlimited, secondOnly, strict, read } = Routes.prototype;
 
 describe('TenantThrottlerGuard', () => {
   let storage: MemoryThrottlerStorage;
@@ -118,52 +121,46 @@ describe('TenantThrottlerGuard', () => {
     await expect(guard.canActivate(contextFor(globex, routeA))).resolves.toBe(true);
   });
 
-  it('makes one storage call per request, for both windows in order', async () => {
-    const windows = jest.spyOn(storage, 'incrementWindows');
-    const single = jest.spyOn(storage, 'increment');
+  it('counts each of the sending windows in order, one storage call each, keyed by tenant', async () => {
+    const increment = jest.spyOn(storage, 'increment');
     const acme = principal('acme', 2, 50);
-    for (let i = 0; i < 5; i += 1) {
-      await guard.canActivate(contextFor(acme, routeA)).catch(() => undefined);
-    }
-    expect(windows).toHaveBeenCalledTimes(5);
-    expect(single).not.toHaveBeenCalled();
-    expect(windows.mock.calls[0][0]).toEqual([
-      expect.objectContaining({
-        key: 'second:acme',
-        ttl: 1_000,
-        limit: 2,
-        blockDuration: 1_000,
-        throttlerName: 'second',
-      }),
-      expect.objectContaining({
-        key: 'minute:acme',
-        ttl: 60_000,
-        limit: 50,
-        blockDuration: 60_000,
-        throttlerName: 'minute',
-      }),
+    await guard.canActivate(contextFor(acme, routeA));
+    expect(increment.mock.calls).toEqual([
+      ['second:acme', 1_000, 2, 1_000, 'second'],
+      ['minute:acme', 60_000, 50, 60_000, 'minute'],
+    ]);
+    // Refused in the second window: the minute window is not counted (ThrottlerGuard stops there).
+    increment.mockClear();
+    await guard.canActivate(contextFor(acme, routeA));
+    await refusal(guard.canActivate(contextFor(acme, routeA)));
+    expect(increment.mock.calls.map(([key]) => key)).toEqual([
+      'second:acme',
+      'minute:acme',
+      'second:acme',
     ]);
   });
 
-  it("reads a route's decorators from the Reflector once per route", async () => {
-    const reflector = new Reflector();
-    const lookups = jest.spyOn(reflector, 'getAllAndOverride');
-    guard = await guardWith(storage, options(), reflector);
-    const acme = principal('acme', 100);
-
-    await guard.canActivate(contextFor(acme, routeA));
-    const perRoute = lookups.mock.calls.length;
-    expect(perRoute).toBe(12); // six keys for each of the two windows
-    for (let i = 0; i < 5; i += 1) await guard.canActivate(contextFor(acme, routeA));
-    expect(lookups).toHaveBeenCalledTimes(perRoute);
-
-    await guard.canActivate(contextFor(acme, routeB));
-    await guard.canActivate(contextFor(acme, routeB));
-    expect(lookups).toHaveBeenCalledTimes(2 * perRoute);
+  it('counts a read route in the reads window only, apart from the sending limit', async () => {
+    const increment = jest.spyOn(storage, 'increment');
+    guard = await guardWith(storage, options({ throttlers: tenantThrottlers({ perSecond: 2 }) }));
+    const acme = principal('acme', 1, 1);
+    await expect(guard.canActivate(contextFor(acme, read))).resolves.toBe(true);
+    await expect(guard.canActivate(contextFor(acme, read))).resolves.toBe(true);
+    const refused = await refusal(guard.canActivate(contextFor(acme, read)));
+    expect(refused?.code).toBe('rate_limited');
+    expect(refused?.message).toBe('This tenant may make 2 read requests per second');
+    expect(refused?.problem.headers).toEqual({ 'retry-after': '1' });
+    // The reads used none of the sending budget, and a send uses none of the reading one.
+    await expect(guard.canActivate(contextFor(acme, routeA))).resolves.toBe(true);
+    expect(new Set(increment.mock.calls.map(([, , , , name]) => name))).toEqual(
+      new Set(['reads', 'second', 'minute']),
+    );
+    expect(increment.mock.calls.filter(([key]) => key === 'reads:acme')).toHaveLength(3);
+    expect(increment.mock.calls.filter(([key]) => key === 'second:acme')).toHaveLength(1);
   });
 
   it('honours @SkipThrottle and @Throttle on a route, and on the class it is called through', async () => {
-    const windows = jest.spyOn(storage, 'incrementWindows');
+    const increment = jest.spyOn(storage, 'increment');
     const acme = principal('acme', 2, 2);
 
     for (let i = 0; i < 5; i += 1) {
@@ -171,10 +168,10 @@ describe('TenantThrottlerGuard', () => {
       // routeA's own handler, through a class that skips every window.
       await expect(guard.canActivate(contextFor(acme, routeA, QuietRoutes))).resolves.toBe(true);
     }
-    expect(windows).not.toHaveBeenCalled();
+    expect(increment).not.toHaveBeenCalled();
 
     await guard.canActivate(contextFor(acme, secondOnly));
-    expect(windows.mock.calls[0][0].map((w) => w.throttlerName)).toEqual(['second']);
+    expect(increment.mock.calls.map(([, , , , name]) => name)).toEqual(['second']);
 
     const other = principal('globex', 5);
     await expect(guard.canActivate(contextFor(other, strict))).resolves.toBe(true);
@@ -192,12 +189,12 @@ describe('TenantThrottlerGuard', () => {
         return Promise.resolve(context.getHandler() === routeB);
       }
     }
-    const windows = jest.spyOn(storage, 'incrementWindows');
+    const increment = jest.spyOn(storage, 'increment');
     guard = await guardWith(
       storage,
       options({
         ignoreUserAgents: [/^probe\//],
-        throttlers: tenantThrottlers().map((t) =>
+        throttlers: tenantThrottlers(READS).map((t) =>
           t.name === 'minute'
             ? { ...t, skipIf: (c: ExecutionContext) => c.getHandler() === strict }
             : t,
@@ -210,29 +207,15 @@ describe('TenantThrottlerGuard', () => {
 
     await guard.canActivate(contextFor(acme, routeB));
     await guard.canActivate(contextFor(acme, routeA, Routes, { 'user-agent': 'probe/1.0' }));
-    expect(windows).not.toHaveBeenCalled();
+    expect(increment).not.toHaveBeenCalled();
 
     await guard.canActivate(contextFor(acme, routeA, class Other {}));
     await guard.canActivate(contextFor(acme, strict)).catch(() => undefined);
-    expect(windows.mock.calls.map(([hits]) => hits.map((w) => w.throttlerName))).toEqual([
-      ['second', 'minute'],
-      ['second'],
+    expect(increment.mock.calls.map(([, , , , name]) => name)).toEqual([
+      'second',
+      'minute',
+      'second',
     ]);
-  });
-
-  it('refuses to start with rate-limit headers on, which it would not set', async () => {
-    const start = (extra: object) =>
-      guardWith(storage, { throttlers: tenantThrottlers(), ...extra });
-    await expect(start({})).rejects.toThrow(
-      'TenantThrottlerGuard sets no X-RateLimit headers: configure throttler "second" with setHeaders: false',
-    );
-    await expect(start({ setHeaders: true })).rejects.toThrow(/setHeaders: false/);
-    await expect(
-      start({
-        setHeaders: false,
-        throttlers: tenantThrottlers().map((t) => ({ ...t, setHeaders: t.name === 'minute' })),
-      }),
-    ).rejects.toThrow('configure throttler "minute" with setHeaders: false');
   });
 
   it("fails on a limit that is not a number with ThrottlerGuard's message", async () => {
@@ -246,15 +229,8 @@ describe('TenantThrottlerGuard', () => {
   });
 });
 
-/** ThrottlerGuard's own canActivate, with the tenant's hooks. */
-class StockPathGuard extends TenantThrottlerGuard {
-  override canActivate(context: ExecutionContext): Promise<boolean> {
-    return ThrottlerGuard.prototype.canActivate.call(this, context);
-  }
-}
-
-describe("TenantThrottlerGuard where ThrottlerGuard's own path applies", () => {
-  it('falls back to it for a storage that cannot count windows at once', async () => {
+describe('TenantThrottlerGuard on any ThrottlerStorage', () => {
+  it("counts on the library's own in-memory storage too", async () => {
     const storage = new ThrottlerStorageService();
     try {
       const increment = jest.spyOn(storage, 'increment');
@@ -267,48 +243,5 @@ describe("TenantThrottlerGuard where ThrottlerGuard's own path applies", () => {
     } finally {
       storage.onApplicationShutdown();
     }
-  });
-
-  it('counts the later windows too when throwThrottlingException returns, as ThrottlerGuard does', async () => {
-    const details = new Map<string, ThrottlerLimitDetail[]>();
-    const lenient = (path: string, Base: typeof TenantThrottlerGuard) =>
-      class extends Base {
-        protected override throwThrottlingException(
-          _context: ExecutionContext,
-          detail: ThrottlerLimitDetail,
-        ): Promise<void> {
-          details.set(path, [...(details.get(path) ?? []), detail]);
-          return Promise.resolve();
-        }
-      };
-    const stores = { stock: new MemoryThrottlerStorage(), override: new MemoryThrottlerStorage() };
-    const stock = await guardWith(
-      stores.stock,
-      options(),
-      new Reflector(),
-      lenient('stock', StockPathGuard),
-    );
-    const override = await guardWith(
-      stores.override,
-      options(),
-      new Reflector(),
-      lenient('override', TenantThrottlerGuard),
-    );
-    const windows = jest.spyOn(stores.override, 'incrementWindows');
-    const acme = principal('acme', 1, 2);
-    for (let i = 0; i < 4; i += 1) {
-      await expect(stock.canActivate(contextFor(acme, routeA))).resolves.toBe(true);
-      await expect(override.canActivate(contextFor(acme, routeA))).resolves.toBe(true);
-    }
-    expect(details.get('override')).toEqual(details.get('stock'));
-    // Refused in the second window, yet counted in the minute window, which refuses in turn.
-    expect(details.get('stock')?.map((d) => `${d.key} ${d.totalHits}`)).toEqual([
-      'second:acme 2',
-      'second:acme 3',
-      'minute:acme 3',
-      'second:acme 4',
-      'minute:acme 4',
-    ]);
-    expect(windows).toHaveBeenCalledTimes(4 + 3);
   });
 });
