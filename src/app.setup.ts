@@ -19,6 +19,7 @@ import { flattenValidationErrors } from './problems/field-message';
 import { ProblemDetailsFilter } from './problems/problem-details.filter';
 import { ProblemException } from './problems/problem.exception';
 import { ApiKeyGuard } from './tenants/api-key.guard';
+import { registerEarlyAuthentication } from './tenants/early-authentication.hook';
 import { createRequestLogger } from './logging/logger';
 import {
   registerUndeliverableAnswerLog,
@@ -77,16 +78,7 @@ export async function setupApp(app: NestFastifyApplication): Promise<void> {
   registerMethodNotAllowed(fastify);
   registerDrainingConnectionClose(fastify, app.get(ShutdownState));
   registerHttpMetrics(fastify, app.get(GatewayMetrics));
-  // Authenticate /v1 calls before their body is read: no key, no parsing (401 before 400/413/415).
-  const apiKeys = app.get(ApiKeyGuard);
-  fastify.addHook('onRequest', (request, _reply, done) => {
-    try {
-      if (request.routeOptions.url?.startsWith('/v1/')) apiKeys.identify(request);
-      done();
-    } catch (error) {
-      done(error as Error);
-    }
-  });
+  registerEarlyAuthentication(fastify, app.get(ApiKeyGuard));
 
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(

@@ -22,4 +22,10 @@ export interface RequestContext {
 declare module 'fastify' {
   // eslint-disable-next-line @typescript-eslint/no-empty-object-type
   interface FastifyRequest extends RequestContext {}
+
+  /** A route's own config (Nest's @RouteConfig), read when its requests arrive. */
+  interface FastifyContextConfig {
+    /** Set by @Authenticated (tenants/): refuse a caller without a gateway key before its body. */
+    gatewayKeyRequired?: boolean;
+  }
 }

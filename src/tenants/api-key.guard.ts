@@ -35,8 +35,9 @@ export class ApiKeyGuard implements CanActivate {
   }
 
   /**
-   * Sets the request's principal from its key, or throws 401. setupApp() calls this in an onRequest
-   * hook for /v1 routes, so that a caller without a key is refused before its body is even read.
+   * Sets the request's principal from its key, or throws 401. The early-authentication hook calls
+   * this for routes marked by @Authenticated, so that a caller without a key is refused before its
+   * body is even read.
    */
   identify(request: FastifyRequest): Principal {
     const principal = this.authenticate(request);
