@@ -4,6 +4,7 @@ import { ConfigModule } from '@nestjs/config';
 import { blooioConfig, type BlooioConfig } from '../config/blooio.config';
 import { SandboxModule } from '../sandbox/sandbox.module';
 import { SandboxService } from '../sandbox/sandbox.service';
+import { TenantRegistry } from '../tenants/tenant-registry';
 import { BlooioClient } from './blooio.client';
 import { BlooioSender } from './blooio.sender';
 import { BLOOIO_BASE_URL } from './blooio.constants';
@@ -29,9 +30,15 @@ import { UndiciDispatcher } from './undici-dispatcher';
     BlooioSender,
     {
       provide: BLOOIO_BASE_URL,
-      inject: [blooioConfig.KEY, SandboxService],
-      useFactory: async (config: BlooioConfig, sandbox: SandboxService): Promise<string> =>
-        sandbox.enabled ? sandbox.startSimulator() : config.baseUrl,
+      inject: [blooioConfig.KEY, SandboxService, TenantRegistry],
+      useFactory: async (
+        config: BlooioConfig,
+        sandbox: SandboxService,
+        tenants: TenantRegistry,
+      ): Promise<string> =>
+        sandbox.enabled
+          ? sandbox.startSimulator(tenants.tenants.map((tenant) => tenant.blooio.apiKey.reveal()))
+          : config.baseUrl,
     },
   ],
   exports: [BlooioSender],

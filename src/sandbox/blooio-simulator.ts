@@ -68,6 +68,8 @@ export const SIMULATOR_MAGIC_NUMBERS = {
   sendFailed: '+15005550005',
   /** 400 `attachment_first_message_not_allowed`. */
   attachmentFirstMessage: '+15005550006',
+  /** 401 as for a refused key (the gateway answers 502 `upstream_auth_failed`). */
+  keyRefused: '+15005550007',
 } as const;
 
 const API_PREFIX = '/v2/api';
@@ -371,8 +373,18 @@ export class BlooioSimulator {
   private authenticate(request: FastifyRequest): string {
     const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(request.headers.authorization ?? '');
     const key = match?.[1];
-    if (!key || (this.apiKeys && !this.apiKeys.has(key))) {
-      throw new SimulatedApiError(401, 'Invalid API key');
+    // Blooio documents no code for its 401s; these two name the two cases, as a coded error would.
+    if (!key) {
+      throw new SimulatedApiError(
+        401,
+        'Missing API key: send Authorization: Bearer <key>',
+        'missing_api_key',
+      );
+    }
+    // The magic recipient stands for a key Blooio refuses, so the sandbox can show that answer.
+    const refused = stringParam(request, 'chatId')?.includes(SIMULATOR_MAGIC_NUMBERS.keyRefused);
+    if (refused || (this.apiKeys && !this.apiKeys.has(key))) {
+      throw new SimulatedApiError(401, 'Invalid API key', 'invalid_api_key');
     }
     return key;
   }

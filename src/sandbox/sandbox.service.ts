@@ -22,9 +22,12 @@ export class SandboxService implements OnApplicationShutdown {
     this.demoApiKey = config.sandboxApiKey ?? generateApiKey();
   }
 
-  /** Starts the simulator on a free loopback port (once) and returns its base URL. */
-  async startSimulator(): Promise<string> {
-    this.simulator ??= BlooioSimulator.start({ host: '127.0.0.1', port: 0 });
+  /**
+   * Starts the simulator on a free loopback port (once) and returns its base URL. Like Blooio, it
+   * accepts only `apiKeys` (the tenants' Blooio keys), given by the first call.
+   */
+  async startSimulator(apiKeys?: readonly string[]): Promise<string> {
+    this.simulator ??= BlooioSimulator.start({ host: '127.0.0.1', port: 0, apiKeys });
     return (await this.simulator).baseUrl;
   }
 
