@@ -39,7 +39,10 @@ type Schema = Record<string, unknown>;
 
 export interface BlooioSpec {
   components: { schemas: Record<string, Schema> };
-  paths: Record<string, Record<string, { responses?: Record<string, Schema> }>>;
+  paths: Record<
+    string,
+    Record<string, { responses?: Record<string, Schema>; requestBody?: Schema }>
+  >;
   servers?: { url: string }[];
 }
 
@@ -93,6 +96,15 @@ export class BlooioSchemas {
       { content?: Record<string, { schema?: Schema }> } | undefined;
     const schema = response?.content?.['application/json']?.schema;
     if (!schema) throw new Error(`the document has no JSON ${status} for ${method} ${pathName}`);
+    return this.compile(schema);
+  }
+
+  /** The JSON request body schema of one operation, e.g. ('/webhooks', 'post'). */
+  requestBody(pathName: string, method: string): ValidateFunction {
+    const body = this.spec.paths[pathName]?.[method]?.requestBody as
+      { content?: Record<string, { schema?: Schema }> } | undefined;
+    const schema = body?.content?.['application/json']?.schema;
+    if (!schema) throw new Error(`the document has no JSON body for ${method} ${pathName}`);
     return this.compile(schema);
   }
 
