@@ -639,6 +639,15 @@ describe('BlooioSimulator', () => {
         BlooioSimulator.start({ statusTimeline: { sentAfterMs: 100, deliveredAfterMs: 50 } }),
       ).rejects.toThrow(RangeError);
     });
+
+    it.each([
+      { statusTimeline: { sentAfterMs: 10, deliveredAfterMs: 50, readAfterMs: 40 } },
+      { statusTimeline: { sentAfterMs: 10, deliveredAfterMs: 50, replyAfterMs: 5 } },
+      { webhooks: { retryDelaysMs: [10, -1] } },
+      { webhooks: { attemptTimeoutMs: 0 } },
+    ])('rejects inconsistent webhook timings %j', async (options) => {
+      await expect(BlooioSimulator.start(options)).rejects.toThrow(RangeError);
+    });
   });
 
   describe('clear()', () => {

@@ -95,6 +95,8 @@ const DEFAULT_ATTEMPT_TIMEOUT_MS = 10_000;
 const MAX_WEBHOOKS_PER_ORG = 64;
 /** Bounds memory however many events a long sandbox run produces. */
 const MAX_PENDING_DELIVERIES = 10_000;
+/** When any key is accepted (no apiKeys), bounds how many keys may hold webhooks. */
+const MAX_KEYS_WITH_WEBHOOKS = 10_000;
 const MAX_RECORDED_ATTEMPTS = 10_000;
 const STATUS_EVENTS = new Set<WebhookEventName>([
   'message.sent',
@@ -126,7 +128,8 @@ export class SimulatedWebhooks {
   /** Deliveries given up because MAX_PENDING_DELIVERIES were already waiting. */
   dropped = 0;
 
-  private readonly webhooks: StoredWebhook[] = [];
+  /** API key → its webhooks, oldest first. */
+  private readonly webhooks = new Map<string, StoredWebhook[]>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly retryDelaysMs: readonly number[];
   private readonly attemptTimeoutMs: number;
@@ -146,7 +149,8 @@ export class SimulatedWebhooks {
   /** `POST /webhooks`: 201 with a one-time secret; 200 (no secret) for a URL this key has. */
   create(org: string, body: unknown): WebhookAnswer {
     const request = validateCreateBody(body);
-    const existing = this.webhooks.find((hook) => hook.org === org && hook.url === request.url);
+    const own = this.webhooks.get(org) ?? [];
+    const existing = own.find((hook) => hook.url === request.url);
     if (existing) {
       return {
         status: 200,
@@ -158,8 +162,11 @@ export class SimulatedWebhooks {
         },
       };
     }
-    if (this.webhooks.filter((hook) => hook.org === org).length >= MAX_WEBHOOKS_PER_ORG) {
+    if (own.length >= MAX_WEBHOOKS_PER_ORG) {
       throw new WebhookRequestError(409, 'Webhook limit reached (max 64 per organization)');
+    }
+    if (own.length === 0 && this.webhooks.size >= MAX_KEYS_WITH_WEBHOOKS) {
+      throw new WebhookRequestError(409, 'The simulator holds webhooks for too many API keys');
     }
     const hook: StoredWebhook = {
       id: `wh_${randomAlphanumeric(20)}`,
@@ -170,7 +177,8 @@ export class SimulatedWebhooks {
       createdAt: Date.now(),
       validUntil: request.validUntil,
     };
-    this.webhooks.push(hook);
+    own.push(hook);
+    this.webhooks.set(org, own);
     return {
       status: 201,
       body: {
@@ -186,7 +194,7 @@ export class SimulatedWebhooks {
 
   /** Whether this key has a webhook at all (no events are simulated for keys without one). */
   has(org: string): boolean {
-    return this.webhooks.some((hook) => hook.org === org);
+    return this.webhooks.has(org);
   }
 
   /** Runs `task` after `ms`, unless close() or clear() comes first. */
@@ -205,8 +213,8 @@ export class SimulatedWebhooks {
   emit(org: string, payload: WebhookEventPayload): void {
     const now = Date.now();
     const body = JSON.stringify(payload);
-    for (const hook of this.webhooks) {
-      if (hook.org !== org || !subscribes(hook.type, payload.event)) continue;
+    for (const hook of this.webhooks.get(org) ?? []) {
+      if (!subscribes(hook.type, payload.event)) continue;
       if (hook.validUntil !== -1 && hook.validUntil <= now) continue;
       if (this.pending >= MAX_PENDING_DELIVERIES) {
         this.dropped += 1;
@@ -220,7 +228,7 @@ export class SimulatedWebhooks {
   /** Forgets webhooks and recorded attempts; pending events and retries are cancelled. */
   clear(): void {
     this.cancelTimers();
-    this.webhooks.length = 0;
+    this.webhooks.clear();
     this.attempts.length = 0;
     this.dropped = 0;
   }
