@@ -1,4 +1,6 @@
+import { SIMULATOR_MAGIC_NUMBERS } from '../src/sandbox/blooio-simulator';
 import { SandboxService } from '../src/sandbox/sandbox.service';
+import { SANDBOX_BLOOIO_KEY } from '../src/tenants/sandbox-tenant';
 import { bearer, startGateway } from './support/gateway';
 
 describe('sandbox mode (e2e)', () => {
@@ -77,6 +79,48 @@ describe('sandbox mode (e2e)', () => {
         .set(bearer('bgw_other'))
         .send({ recipients: ['+15551234567'], text: 'hi' })
         .expect(401);
+    } finally {
+      await gateway.close();
+    }
+  });
+
+  it("checks Blooio keys like Blooio: the simulator takes the tenants' keys only, and its keyRefused recipient is 502 upstream_auth_failed", async () => {
+    const gateway = await startGateway({
+      env: { SANDBOX: 'true', TENANTS_FILE: '/nonexistent/tenants.yaml' },
+    });
+    try {
+      const sandbox = gateway.app.get(SandboxService);
+      const simulatorUrl = await sandbox.startSimulator();
+      const sent = await gateway
+        .http()
+        .post('/v1/messages')
+        .set(bearer(sandbox.demoApiKey))
+        .send({ recipients: ['+15551234567'], text: 'hi' })
+        .expect(202);
+      const statusUrl = `${simulatorUrl}/chats/%2B15551234567/messages/${sent.body.messageId}/status`;
+      const asDemo = await fetch(statusUrl, { headers: bearer(SANDBOX_BLOOIO_KEY) });
+      expect(asDemo.status).toBe(200);
+      expect(await asDemo.json()).toMatchObject({ message_id: sent.body.messageId });
+      const unknown = await fetch(statusUrl, { headers: bearer('bl_live_someone_else') });
+      expect(unknown.status).toBe(401);
+      expect(await unknown.json()).toEqual({
+        error: 'ApiError',
+        message: 'Invalid API key',
+        status: 401,
+        code: 'invalid_api_key',
+      });
+      expect((await fetch(statusUrl)).status).toBe(401);
+
+      const refused = await gateway
+        .http()
+        .post('/v1/messages')
+        .set(bearer(sandbox.demoApiKey))
+        .send({ recipients: [SIMULATOR_MAGIC_NUMBERS.keyRefused], text: 'hi' })
+        .expect(502);
+      expect(refused.body).toMatchObject({
+        code: 'upstream_auth_failed',
+        upstream: { status: 401, code: 'invalid_api_key' },
+      });
     } finally {
       await gateway.close();
     }

@@ -1,7 +1,7 @@
 import { HttpService } from '@nestjs/axios';
 import { Inject, Injectable } from '@nestjs/common';
 import type { AxiosInstance } from 'axios';
-import type { Secret } from '../common/secret';
+import { Secret } from '../common/secret';
 import type { AttemptDeadline } from './attempt-deadline';
 import { chatIdPathSegment } from './chat-id';
 import { BLOOIO_BASE_URL } from './blooio.constants';
@@ -13,7 +13,10 @@ import {
   BlooioUnreadableResponseError,
 } from './blooio.errors';
 import type {
+  BlooioCreateWebhookRequest,
+  BlooioCreateWebhookResponse,
   BlooioErrorBody,
+  BlooioMessageStatus,
   BlooioSendMessageRequest,
   BlooioSendMessageResponse,
 } from './blooio.types';
@@ -34,6 +37,19 @@ export interface BlooioSendResult {
   /** 202 for a new message, 200 when Blooio replayed an earlier one for the same key. */
   status: number;
   body: BlooioSendMessageResponse;
+}
+
+export interface BlooioMessageStatusResult {
+  status: number;
+  body: BlooioMessageStatus;
+}
+
+export interface BlooioCreateWebhookResult {
+  /** 201 created; 200 when Blooio already had a webhook for this URL (then no secret). */
+  status: number;
+  body: Omit<BlooioCreateWebhookResponse, 'signing_secret'>;
+  /** The one-time signing secret (`whsec_…`) of a 201. */
+  signingSecret?: Secret;
 }
 
 /** Every status resolves: the client, not axios, decides what is an error. */
@@ -67,25 +83,104 @@ export class BlooioClient {
     signal: AttemptDeadline,
   ): Promise<BlooioSendResult> {
     const headers: Record<string, string> = {
-      authorization: `Bearer ${command.apiKey.reveal()}`,
       'content-type': 'application/json',
-      accept: 'application/json',
       'idempotency-key': command.idempotencyKey,
       'x-request-id': command.requestId,
     };
     // Blooio's reference names the header, its published spec the body field: send both.
     if (command.fromNumber) headers['x-from-number'] = command.fromNumber;
+    return this.call<BlooioSendMessageResponse>(
+      {
+        method: 'POST',
+        path: `/chats/${chatIdPathSegment(command.chatId)}/messages`,
+        headers,
+        data: JSON.stringify(command.body),
+      },
+      command.apiKey,
+      signal,
+    );
+  }
 
+  /** `GET /chats/{chatId}/messages/{messageId}/status`; errors as for sends. */
+  async getMessageStatus(
+    chatId: string,
+    messageId: string,
+    apiKey: Secret,
+    signal: AttemptDeadline,
+    requestId?: string,
+  ): Promise<BlooioMessageStatusResult> {
+    return this.call<BlooioMessageStatus>(
+      {
+        method: 'GET',
+        path: `/chats/${chatIdPathSegment(chatId)}/messages/${encodeURIComponent(messageId)}/status`,
+        headers: requestId ? { 'x-request-id': requestId } : {},
+      },
+      apiKey,
+      signal,
+    );
+  }
+
+  /**
+   * `POST /webhooks` for every event type (`all`): 201 with the one-time signing secret, 200 when
+   * Blooio already knows the URL (no secret then). Errors as for sends.
+   */
+  async createWebhook(
+    url: string,
+    apiKey: Secret,
+    signal: AttemptDeadline,
+    requestId?: string,
+  ): Promise<BlooioCreateWebhookResult> {
+    const request: BlooioCreateWebhookRequest = { webhook_url: url, webhook_type: 'all' };
+    const { status, body } = await this.call<BlooioCreateWebhookResponse>(
+      {
+        method: 'POST',
+        path: '/webhooks',
+        headers: {
+          'content-type': 'application/json',
+          ...(requestId && { 'x-request-id': requestId }),
+        },
+        data: JSON.stringify(request),
+      },
+      apiKey,
+      signal,
+    );
+    // The secret leaves the body at once, so that logging the answer cannot leak it.
+    const { signing_secret: secret, ...webhook } = body;
+    return {
+      status,
+      body: webhook,
+      ...(typeof secret === 'string' && secret !== '' && { signingSecret: new Secret(secret) }),
+    };
+  }
+
+  /**
+   * One HTTP exchange with Blooio: a 2xx with a JSON object is the answer; anything else throws a
+   * BlooioError that carries facts only (status, a safe code, a scrubbed message).
+   */
+  private async call<T>(
+    request: {
+      method: 'GET' | 'POST';
+      path: string;
+      headers: Record<string, string>;
+      data?: string;
+    },
+    apiKey: Secret,
+    signal: AttemptDeadline,
+  ): Promise<{ status: number; body: T }> {
     let status: number;
     let text: string;
     let retryAfter: string | undefined;
     try {
       // The adapter hands back the body as text; with no default transforms, axios leaves it so.
       const response = await this.axios.request<string>({
-        url: `${this.baseUrl}/chats/${chatIdPathSegment(command.chatId)}/messages`,
-        method: 'POST',
-        headers,
-        data: JSON.stringify(command.body),
+        url: `${this.baseUrl}${request.path}`,
+        method: request.method,
+        headers: {
+          authorization: `Bearer ${apiKey.reveal()}`,
+          accept: 'application/json',
+          ...request.headers,
+        },
+        data: request.data,
         signal,
         responseType: 'text',
         validateStatus: everyStatus,
@@ -101,15 +196,15 @@ export class BlooioClient {
     const parsed = parseJsonObject(text);
     if (status >= 200 && status < 300) {
       if (!parsed) throw new BlooioUnreadableResponseError(status);
-      return { status, body: parsed };
+      return { status, body: parsed as T };
     }
     const errorBody = (parsed ?? {}) as BlooioErrorBody;
     throw new BlooioHttpError(
       status,
       {
-        ...(safeCode(errorBody.code, command.apiKey) && { code: errorBody.code }),
+        ...(safeCode(errorBody.code, apiKey) && { code: errorBody.code }),
         ...(typeof errorBody.message === 'string' && {
-          message: command.apiKey.scrubEchoes(errorBody.message).slice(0, 1_000),
+          message: apiKey.scrubEchoes(errorBody.message).slice(0, 1_000),
         }),
       },
       retryAfter,

@@ -67,3 +67,46 @@ export interface BlooioErrorBody {
   status?: number;
   code?: string;
 }
+
+/** `GET /chats/{chatId}/messages/{messageId}/status` (the spec's MessageStatus). */
+export interface BlooioMessageStatus {
+  message_id?: string;
+  chat_id?: string;
+  direction?: 'inbound' | 'outbound';
+  /** No `read`: Blooio reports reads as a webhook event only. */
+  status?:
+    | 'pending'
+    | 'queued'
+    | 'sent'
+    | 'delivered'
+    | 'failed'
+    | 'cancellation_requested'
+    | 'cancelled'
+    | null;
+  protocol?: 'pending' | 'unknown' | 'imessage' | 'sms' | 'rcs';
+  /** Unix milliseconds. */
+  time_sent?: number;
+  time_delivered?: number | null;
+  error?: string | null;
+}
+
+export type BlooioWebhookType = 'message' | 'status' | 'all';
+
+export interface BlooioCreateWebhookRequest {
+  webhook_url: string;
+  webhook_type?: BlooioWebhookType;
+  /** Unix milliseconds, -1 for never. */
+  valid_until?: number;
+}
+
+/** `POST /webhooks`: 201 with the one-time `signing_secret`, 200 (no secret) for a known URL. */
+export interface BlooioCreateWebhookResponse {
+  webhook_id?: string;
+  webhook_url?: string;
+  webhook_type?: BlooioWebhookType;
+  scope?: 'api_key' | 'organization';
+  created_at?: number;
+  signing_secret?: string;
+  /** The 200 answer's explanation ("already exists"). */
+  message?: string;
+}

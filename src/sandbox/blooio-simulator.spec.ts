@@ -107,7 +107,12 @@ describe('BlooioSimulator', () => {
     it('answers 401 without an Authorization header', async () => {
       const answer = await send(sim, PHONE, { text: 'hi' }, { key: null });
       expect(answer.status).toBe(401);
-      expect(answer.body).toEqual({ error: 'ApiError', message: 'Invalid API key', status: 401 });
+      expect(answer.body).toEqual({
+        error: 'ApiError',
+        message: expect.stringContaining('Missing API key'),
+        status: 401,
+        code: 'missing_api_key',
+      });
     });
 
     it('answers 401 for an empty Bearer key', async () => {
@@ -118,7 +123,7 @@ describe('BlooioSimulator', () => {
         { headers: { authorization: 'Bearer ' } },
       );
       expect(answer.status).toBe(401);
-      expect(answer.body).toEqual(apiError(401, 'Invalid API key'));
+      expect(answer.body).toEqual(apiError(401, undefined, 'missing_api_key'));
     });
 
     it('answers 401 for a key outside apiKeys, without echoing it, and accepts a listed key', async () => {
@@ -126,14 +131,26 @@ describe('BlooioSimulator', () => {
       try {
         const refused = await send(strict, PHONE, { text: 'hi' }, { key: 'secret-bad-key' });
         expect(refused.status).toBe(401);
-        expect(refused.body).toEqual(apiError(401, 'Invalid API key'));
+        expect(refused.body).toEqual(apiError(401, 'Invalid API key', 'invalid_api_key'));
         expect(refused.text).not.toContain('secret-bad-key');
+        const statusRefused = await status(strict, PHONE, 'msg_x', 'secret-bad-key');
+        expect(statusRefused.status).toBe(401);
 
         const accepted = await send(strict, PHONE, { text: 'hi' }, { key: 'good-key' });
         expect(accepted.status).toBe(202);
       } finally {
         await strict.close();
       }
+    });
+
+    it('answers 401 invalid_api_key for the keyRefused recipient, even with a good key, alone or among others', async () => {
+      const refused = SIMULATOR_MAGIC_NUMBERS.keyRefused;
+      for (const chatId of [refused, `${PHONE},${refused}`]) {
+        const answer = await send(sim, chatId, { text: 'hi' });
+        expect(answer.status).toBe(401);
+        expect(answer.body).toEqual(apiError(401, 'Invalid API key', 'invalid_api_key'));
+      }
+      expect((await send(sim, PHONE, { text: 'hi' })).status).toBe(202);
     });
   });
 
@@ -621,6 +638,15 @@ describe('BlooioSimulator', () => {
       await expect(
         BlooioSimulator.start({ statusTimeline: { sentAfterMs: 100, deliveredAfterMs: 50 } }),
       ).rejects.toThrow(RangeError);
+    });
+
+    it.each([
+      { statusTimeline: { sentAfterMs: 10, deliveredAfterMs: 50, readAfterMs: 40 } },
+      { statusTimeline: { sentAfterMs: 10, deliveredAfterMs: 50, replyAfterMs: 5 } },
+      { webhooks: { retryDelaysMs: [10, -1] } },
+      { webhooks: { attemptTimeoutMs: 0 } },
+    ])('rejects inconsistent webhook timings %j', async (options) => {
+      await expect(BlooioSimulator.start(options)).rejects.toThrow(RangeError);
     });
   });
 

@@ -1,14 +1,21 @@
 import { setMaxListeners } from 'node:events';
-import { randomInt } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify from 'fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BLOOIO_EFFECTS } from '../blooio/blooio.types';
+import {
+  randomAlphanumeric,
+  SimulatedWebhooks,
+  WebhookRequestError,
+  type SimulatedWebhookOptions,
+  type WebhookDeliveryAttempt,
+  type WebhookEventPayload,
+} from './simulated-webhooks';
 
 /**
- * An in-process fake of Blooio's v2 API (the two routes the gateway uses), following Blooio's
- * published OpenAPI document. It is the gateway's upstream in sandbox mode (DESIGN.md §7) and the
+ * An in-process fake of Blooio's v2 API (the routes the gateway uses: send, status, POST /webhooks),
+ * following Blooio's published OpenAPI document, and the webhooks Blooio posts after each send. It is the gateway's upstream in sandbox mode (DESIGN.md §7) and the
  * e2e tests' upstream, which start it on port 0, inspect what it received and inject faults.
  */
 
@@ -49,11 +56,29 @@ export interface BlooioSimulatorOptions {
   port?: number;
   /** Accepted Bearer keys; undefined = any non-empty key is accepted. */
   apiKeys?: readonly string[];
-  /** When a message turns sent, then delivered (default 1500 / 4000 ms). */
-  statusTimeline?: { sentAfterMs: number; deliveredAfterMs: number };
+  /**
+   * After a send, when its messages turn sent, delivered and read (iMessage), and when the
+   * recipient's simulated reply arrives (default 1500 / 4000 / 6000 / 8000 ms). Read and reply are
+   * webhook events only; they default to 2 s and 4 s after delivery.
+   */
+  statusTimeline?: StatusTimelineOptions;
+  /** Webhook delivery: retry waits and the attempt timeout. */
+  webhooks?: SimulatedWebhookOptions;
   /** Added to every normal answer (default 0). */
   latencyMs?: number;
 }
+
+export interface StatusTimelineOptions {
+  sentAfterMs: number;
+  deliveredAfterMs: number;
+  readAfterMs?: number;
+  replyAfterMs?: number;
+}
+
+type StatusTimeline = Required<StatusTimelineOptions>;
+
+/** The line a send without from_number (or X-From-Number) goes out on, as Blooio picks one. */
+export const SIMULATOR_DEFAULT_LINE = '+15005550100';
 
 /** A chatId containing one of these numbers triggers the matching Blooio error path. */
 export const SIMULATOR_MAGIC_NUMBERS = {
@@ -69,6 +94,8 @@ export const SIMULATOR_MAGIC_NUMBERS = {
   sendFailed: '+15005550005',
   /** 400 `attachment_first_message_not_allowed`. */
   attachmentFirstMessage: '+15005550006',
+  /** 401 as for a refused key (the gateway answers 502 `upstream_auth_failed`). */
+  keyRefused: '+15005550007',
 } as const;
 
 const API_PREFIX = '/v2/api';
@@ -76,12 +103,14 @@ const BODY_LIMIT_BYTES = 1024 * 1024;
 /** Upper bound of every in-memory collection, so a long sandbox run stays small. */
 const MAX_RECORDS = 10_000;
 const DEFAULT_TIMELINE = { sentAfterMs: 1500, deliveredAfterMs: 4000 } as const;
+const READ_AFTER_DELIVERY_MS = 2_000;
+const REPLY_AFTER_DELIVERY_MS = 4_000;
+const SIMULATED_REPLY = 'Got it, thanks! (a reply simulated by the Blooio sandbox)';
 
 const E164 = /^\+[1-9]\d{1,14}$/;
 const EMAIL =
   /^[A-Za-z0-9.!#$%&'*+=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/;
 const GROUP_ID = /^grp_[A-Za-z0-9_-]+$/;
-const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const EFFECTS = new Set<string>(BLOOIO_EFFECTS);
 
 /** What the simulator answers for a request that is not faulted. */
@@ -107,6 +136,18 @@ interface StoredMessage {
   chatKey: string;
   createdAt: number;
   failed: boolean;
+  /** A simulated reply from the contact. */
+  inbound?: boolean;
+}
+
+/** Who a send went to, as Blooio's webhook payload describes the chat. */
+interface ChatParties {
+  /** The phone or email, or the group id. */
+  externalId: string;
+  /** The group's members; undefined for a one-to-one chat. */
+  participants?: readonly string[];
+  /** The sending line (internal_id). */
+  line: string;
 }
 
 interface StoredGroup {
@@ -148,8 +189,9 @@ export class BlooioSimulator {
   readonly requests: RecordedRequest[] = [];
 
   private readonly app: FastifyInstance;
-  private readonly apiKeys?: ReadonlySet<string>;
-  private readonly timeline: { sentAfterMs: number; deliveredAfterMs: number };
+  private apiKeys?: ReadonlySet<string>;
+  private readonly timeline: StatusTimeline;
+  private readonly webhooks: SimulatedWebhooks;
   private readonly latencyMs: number;
   /** Aborted by close(), so delayed answers stop waiting. */
   private readonly closing = new AbortController();
@@ -167,7 +209,7 @@ export class BlooioSimulator {
     // Every delayed answer listens to this one signal; hundreds may wait at once under load.
     setMaxListeners(0, this.closing.signal);
     this.apiKeys = options.apiKeys ? new Set(options.apiKeys) : undefined;
-    this.timeline = options.statusTimeline ?? DEFAULT_TIMELINE;
+    this.timeline = completeTimeline(options.statusTimeline ?? DEFAULT_TIMELINE);
     this.latencyMs = options.latencyMs ?? 0;
     if (this.latencyMs < 0 || this.timeline.sentAfterMs < 0) {
       throw new RangeError('latencyMs and statusTimeline values must not be negative');
@@ -175,6 +217,13 @@ export class BlooioSimulator {
     if (this.timeline.deliveredAfterMs < this.timeline.sentAfterMs) {
       throw new RangeError('statusTimeline.deliveredAfterMs must not be before sentAfterMs');
     }
+    if (this.timeline.readAfterMs < this.timeline.deliveredAfterMs) {
+      throw new RangeError('statusTimeline.readAfterMs must not be before deliveredAfterMs');
+    }
+    if (this.timeline.replyAfterMs < this.timeline.sentAfterMs) {
+      throw new RangeError('statusTimeline.replyAfterMs must not be before sentAfterMs');
+    }
+    this.webhooks = new SimulatedWebhooks(options.webhooks ?? {}, this.closing.signal);
     this.app = Fastify({
       logger: false,
       bodyLimit: BODY_LIMIT_BYTES,
@@ -184,6 +233,11 @@ export class BlooioSimulator {
       routerOptions: { maxParamLength: 4096 },
     });
     this.registerRoutes();
+  }
+
+  /** From now on, like Blooio, only these keys are accepted (the tenants' keys, once loaded). */
+  acceptApiKeys(apiKeys: readonly string[]): void {
+    this.apiKeys = new Set(apiKeys);
   }
 
   static async start(options: BlooioSimulatorOptions = {}): Promise<BlooioSimulator> {
@@ -197,13 +251,22 @@ export class BlooioSimulator {
     return `${this.address}${API_PREFIX}`;
   }
 
+  /** Every webhook POST made so far (each retry too), oldest first. */
+  get webhookAttempts(): readonly WebhookDeliveryAttempt[] {
+    return this.webhooks.attempts;
+  }
+
   /** Each subsequent request consumes one fault, first in first out. */
   enqueueFault(...faults: SimulatedFault[]): void {
     this.faults.push(...faults);
   }
 
-  /** Forgets recorded requests, queued faults, idempotency records, groups and messages. */
+  /**
+   * Forgets recorded requests, queued faults, idempotency records, groups, messages, webhooks and
+   * their deliveries (pending events and retries are cancelled).
+   */
   clear(): void {
+    this.webhooks.clear();
     this.requests.length = 0;
     this.faults.length = 0;
     this.idempotency.clear();
@@ -214,6 +277,7 @@ export class BlooioSimulator {
 
   async close(): Promise<void> {
     this.closing.abort();
+    this.webhooks.cancelTimers();
     await this.app.close();
   }
 
@@ -245,6 +309,9 @@ export class BlooioSimulator {
     );
     this.app.get(`${API_PREFIX}/chats/:chatId/messages/:messageId/status`, async (request, reply) =>
       this.handle(request, reply, (org) => this.messageStatus(request, org)),
+    );
+    this.app.post(`${API_PREFIX}/webhooks`, async (request, reply) =>
+      this.handle(request, reply, (org) => this.createWebhook(request, org)),
     );
   }
 
@@ -358,8 +425,18 @@ export class BlooioSimulator {
   private authenticate(request: FastifyRequest): string {
     const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(request.headers.authorization ?? '');
     const key = match?.[1];
-    if (!key || (this.apiKeys && !this.apiKeys.has(key))) {
-      throw new SimulatedApiError(401, 'Invalid API key');
+    // Blooio documents no code for its 401s; these two name the two cases, as a coded error would.
+    if (!key) {
+      throw new SimulatedApiError(
+        401,
+        'Missing API key: send Authorization: Bearer <key>',
+        'missing_api_key',
+      );
+    }
+    // The magic recipient stands for a key Blooio refuses, so the sandbox can show that answer.
+    const refused = stringParam(request, 'chatId')?.includes(SIMULATOR_MAGIC_NUMBERS.keyRefused);
+    if (refused || (this.apiKeys && !this.apiKeys.has(key))) {
+      throw new SimulatedApiError(401, 'Invalid API key', 'invalid_api_key');
     }
     return key;
   }
@@ -421,7 +498,91 @@ export class BlooioSimulator {
     if (parentUnresolved) response.parent_unresolved = true;
 
     if (recordKey !== undefined) this.idempotency.set(recordKey, response);
+    if (this.webhooks.has(org)) {
+      const line = body.from_number ?? request.headers['x-from-number'];
+      this.simulateEvents(org, ids, failed, {
+        externalId: chatKey,
+        participants:
+          chat.kind === 'multi'
+            ? chat.participants
+            : chat.kind === 'group'
+              ? this.groupsById.get(chat.id)?.participants
+              : undefined,
+        line: typeof line === 'string' ? line : SIMULATOR_DEFAULT_LINE,
+      });
+    }
     return { status: 202, body: response };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // POST /webhooks, and the events Blooio posts to them
+
+  private createWebhook(request: FastifyRequest, org: string): Answer {
+    try {
+      return this.webhooks.create(org, request.body);
+    } catch (error) {
+      if (!(error instanceof WebhookRequestError)) throw error;
+      throw new SimulatedApiError(error.status, error.message);
+    }
+  }
+
+  /**
+   * Blooio's webhooks for a send, on the status timeline: message.sent, .delivered and .read per
+   * message (iMessage), or message.failed; then one reply from the contact (message.received).
+   */
+  private simulateEvents(org: string, ids: string[], failed: boolean, chat: ChatParties): void {
+    const sentAt = Date.now();
+    const { sentAfterMs, deliveredAfterMs, readAfterMs, replyAfterMs } = this.timeline;
+    for (const id of ids) {
+      if (failed) {
+        this.webhooks.later(sentAfterMs, () =>
+          this.webhooks.emit(org, {
+            ...eventBase('message.failed', 'failed', id, chat),
+            protocol: 'unknown',
+            error_code: 'simulated_failure',
+            error_message: 'Simulated failure (the sandbox fails every message to this number)',
+          }),
+        );
+        continue;
+      }
+      this.webhooks.later(sentAfterMs, () =>
+        this.webhooks.emit(org, {
+          ...eventBase('message.sent', 'sent', id, chat),
+          sent_at: sentAt + sentAfterMs,
+        }),
+      );
+      this.webhooks.later(deliveredAfterMs, () =>
+        this.webhooks.emit(org, {
+          ...eventBase('message.delivered', 'delivered', id, chat),
+          delivered_at: sentAt + deliveredAfterMs,
+        }),
+      );
+      this.webhooks.later(readAfterMs, () =>
+        this.webhooks.emit(org, {
+          ...eventBase('message.read', 'read', id, chat),
+          read_at: sentAt + readAfterMs,
+        }),
+      );
+    }
+    if (failed) return;
+    this.webhooks.later(replyAfterMs, () => {
+      const replyId = `msg_${randomAlphanumeric(20)}`;
+      const receivedAt = Date.now();
+      this.messages.set(replyId, {
+        id: replyId,
+        org,
+        chatKey: chat.externalId,
+        createdAt: receivedAt,
+        failed: false,
+        inbound: true,
+      });
+      this.webhooks.emit(org, {
+        ...eventBase('message.received', 'received', replyId, chat),
+        sender: chat.participants?.[0] ?? chat.externalId,
+        text: SIMULATED_REPLY,
+        attachments: [],
+      });
+    });
   }
 
   private requireGroup(org: string, groupId: string): StoredGroup {
@@ -516,9 +677,18 @@ export class BlooioSimulator {
     const base = {
       message_id: message.id,
       chat_id: message.chatKey,
-      direction: 'outbound',
+      direction: message.inbound ? 'inbound' : 'outbound',
       time_sent: message.createdAt,
     };
+    if (message.inbound) {
+      return {
+        ...base,
+        status: 'delivered',
+        protocol: 'imessage',
+        time_delivered: message.createdAt,
+        error: null,
+      };
+    }
     if (message.failed) {
       return {
         ...base,
@@ -603,10 +773,43 @@ function parseBody(body: unknown): ParsedBody {
   }
 }
 
-function randomAlphanumeric(length: number): string {
-  let out = '';
-  for (let i = 0; i < length; i++) out += ALPHANUMERIC[randomInt(ALPHANUMERIC.length)];
-  return out;
+function completeTimeline(options: StatusTimelineOptions): StatusTimeline {
+  return {
+    ...options,
+    readAfterMs: options.readAfterMs ?? options.deliveredAfterMs + READ_AFTER_DELIVERY_MS,
+    replyAfterMs: options.replyAfterMs ?? options.deliveredAfterMs + REPLY_AFTER_DELIVERY_MS,
+  };
+}
+
+/** The fields every event of a message in this chat carries. */
+function eventBase(
+  event: WebhookEventPayload['event'],
+  status: WebhookEventPayload['status'],
+  messageId: string,
+  chat: ChatParties,
+): WebhookEventPayload {
+  const payload: WebhookEventPayload = {
+    event,
+    message_id: messageId,
+    external_id: chat.externalId,
+    status,
+    protocol: 'imessage',
+    timestamp: Date.now(),
+    internal_id: chat.line,
+    is_group: chat.participants !== undefined,
+  };
+  if (chat.participants) {
+    Object.assign(payload, {
+      group_id: chat.externalId,
+      group_name: null,
+      participants: chat.participants.map((identifier) => ({
+        contact_id: `ct_${identifier.replace(/[^A-Za-z0-9]/g, '')}`,
+        identifier,
+        name: null,
+      })),
+    });
+  }
+  return payload;
 }
 
 /** Parses a decoded chatId; emails are lower-cased. Throws 400 (no code) when malformed. */

@@ -22,10 +22,22 @@ export class SandboxService implements OnApplicationShutdown {
     this.demoApiKey = config.sandboxApiKey ?? generateApiKey();
   }
 
+  private acceptedApiKeys: readonly string[] = [];
+
   /** Starts the simulator on a free loopback port (once) and returns its base URL. */
   async startSimulator(): Promise<string> {
-    this.simulator ??= BlooioSimulator.start({ host: '127.0.0.1', port: 0 });
+    this.simulator ??= BlooioSimulator.start({
+      host: '127.0.0.1',
+      port: 0,
+      apiKeys: this.acceptedApiKeys,
+    });
     return (await this.simulator).baseUrl;
+  }
+
+  /** Like Blooio, the simulator accepts only these keys: the tenants' Blooio keys, once loaded. */
+  acceptBlooioKeys(apiKeys: readonly string[]): void {
+    this.acceptedApiKeys = apiKeys;
+    void this.simulator?.then((simulator) => simulator.acceptApiKeys(apiKeys));
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -4,7 +4,7 @@ import type { TenantRegistry } from './tenant-registry';
 import { parseTenantsDocument } from './tenants-file.parser';
 
 export const SANDBOX_TENANT_ID = 'demo';
-/** The simulator accepts any key; this one only has to look like one. */
+/** The demo tenant's Blooio key: the sandbox simulator accepts the tenants' keys only. */
 export const SANDBOX_BLOOIO_KEY = 'sandbox-blooio-key';
 export const SANDBOX_SENDERS = ['+15550001111', '+15550002222'];
 

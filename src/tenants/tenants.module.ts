@@ -20,10 +20,15 @@ import { loadTenantsFile } from './tenants-file.parser';
     {
       provide: TenantRegistry,
       inject: [appConfig.KEY, rateLimitConfig.KEY, SandboxService],
-      useFactory: (app: AppConfig, rateLimits: RateLimitConfig, sandbox: SandboxService) =>
-        sandbox.usesDemoTenant
+      useFactory: (app: AppConfig, rateLimits: RateLimitConfig, sandbox: SandboxService) => {
+        const registry = sandbox.usesDemoTenant
           ? createSandboxRegistry(sandbox.demoApiKey, rateLimits)
-          : loadTenantsFile(app.tenantsFile, { env: process.env, rateLimitDefaults: rateLimits }),
+          : loadTenantsFile(app.tenantsFile, { env: process.env, rateLimitDefaults: rateLimits });
+        if (sandbox.enabled) {
+          sandbox.acceptBlooioKeys(registry.tenants.map((tenant) => tenant.blooio.apiKey.reveal()));
+        }
+        return registry;
+      },
     },
     ApiKeyGuard,
   ],
