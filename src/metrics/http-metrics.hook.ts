@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { methodNotAllowedRoute } from '../http/method-not-allowed.hook';
 import { isUndeliverable } from '../http/undelivered-answer';
 import '../problems/problem-details.filter';
 import '../tenants/principal.request';
@@ -26,7 +27,8 @@ export function registerHttpMetrics(fastify: FastifyInstance, metrics: GatewayMe
 }
 
 function countAnswer(metrics: GatewayMetrics, request: FastifyRequest, reply: FastifyReply): void {
-  const route = request.routeOptions.url ?? 'unmatched';
+  // A 405 is a known route called with the wrong method: counted under that route, not unmatched.
+  const route = request.routeOptions.url ?? methodNotAllowedRoute(request) ?? 'unmatched';
   const tenant = request.principal?.tenant.id ?? 'none';
   const { method } = request;
   metrics.httpRequests.inc({ method, route, status: reply.statusCode, tenant });
