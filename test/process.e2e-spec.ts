@@ -61,9 +61,11 @@ describe('the built gateway as a process (e2e)', () => {
         '      - { id: svc, sha256: "abc" }',
       ].join('\n'),
     );
-    const gateway = runNode(distFile('main.js'), [], {
-      env: { TENANTS_FILE: file, NODE_ENV: 'production', PORT: '0' },
-    });
+    const boot = (env: NodeJS.ProcessEnv = {}) =>
+      runNode(distFile('main.js'), [], {
+        env: { TENANTS_FILE: file, NODE_ENV: 'production', PORT: '0', ...env },
+      });
+    const gateway = boot();
     expect(await gateway.exited).toBe(1);
     expect(gateway.stderr()).toBe(
       [
@@ -73,6 +75,39 @@ describe('the built gateway as a process (e2e)', () => {
         '',
       ].join('\n'),
     );
+    // Only that block: no stack trace, no error line repeating it in the JSON log.
+    expect(gateway.stdout()).not.toMatch(/stack|\bat \S+ \(|"level":"error"/);
+
+    // The stack is still there for whoever asks for debug logs.
+    const debug = boot({ LOG_LEVEL: 'debug' });
+    expect(await debug.exited).toBe(1);
+    const stackLines = debug
+      .stdout()
+      .split('\n')
+      .filter((line) => line.includes('"stack"'))
+      .map((line) => JSON.parse(line) as { level: string; err: { type: string } });
+    expect(stackLines).toEqual([
+      expect.objectContaining({
+        level: 'debug',
+        err: expect.objectContaining({ type: 'ConfigError' }),
+      }),
+    ]);
+  });
+
+  it.each([
+    ['on a developer machine', {}],
+    ['with SANDBOX=true', { SANDBOX: 'true' }],
+    ['in production', { NODE_ENV: 'production' }],
+  ])('refuses a TENANTS_FILE that is set but missing %s, in one clean line', async (_case, env) => {
+    const gateway = runNode(distFile('main.js'), [], {
+      cwd: mkdtempSync(join(tmpdir(), 'bgw-fresh-')),
+      env: { PORT: '0', TENANTS_FILE: '/nonexistent/tenants.yaml', ...env },
+    });
+    expect(await gateway.exited).toBe(1);
+    expect(gateway.stderr()).toMatch(
+      /^blooio-gateway: invalid configuration\n {2}TENANTS_FILE: cannot read \/nonexistent\/tenants\.yaml \(ENOENT[^\n]*\)\n$/,
+    );
+    expect(gateway.stdout()).not.toMatch(/SANDBOX|Demo key|stack/);
   });
 
   it('refuses to boot in production without a tenant file, and on a bad variable', async () => {
