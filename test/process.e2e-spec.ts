@@ -176,9 +176,12 @@ describe('the built gateway as a process (e2e)', () => {
     );
 
     it.each([
-      [['--id', 'svc'], /--tenant/],
-      [['--tenant', 'Acme Corp', '--id', 'svc'], /--tenant/],
-      [['--tenant', 'acme'], /--id/],
+      [[], /^keys:create: --tenant is required\n/],
+      [['--id', 'svc'], /^keys:create: --tenant is required\n/],
+      [['--tenant', '', '--id', 'svc'], /^keys:create: --tenant is required\n/],
+      [['--tenant', 'Acme Corp', '--id', 'svc'], /^keys:create: --tenant must match /],
+      [['--tenant', 'acme'], /^keys:create: --id is required\n/],
+      [['--tenant', 'acme', '--id', 'a b'], /^keys:create: --id must be 1 to 64 /],
       [
         ['--tenant', 'acme', '--id', 'svc', '--scopes', 'messages:delete'],
         /unknown scope messages:delete/,
