@@ -110,6 +110,73 @@ describe('the built gateway as a process (e2e)', () => {
     expect(gateway.stdout()).not.toMatch(/SANDBOX|Demo key|stack/);
   });
 
+  it('logs one summary line at a production boot, with no secret in it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bgw-summary-'));
+    const file = join(dir, 'tenants.yaml');
+    const gatewayKeys = ['bgw_summaryKeyOne', 'bgw_summaryKeyTwo'];
+    const secrets = {
+      blooioKey: 'bl_summary_s3cret_blooio_key',
+      pathSecret: 'p4th-s3cret-token',
+      redisPassword: 'r3dis-s3cret-pw',
+    };
+    writeFileSync(
+      file,
+      [
+        'tenants:',
+        '  - id: acme',
+        '    blooio: { apiKey: "${SUMMARY_BLOOIO_KEY}" }',
+        `    apiKeys: [{ id: orders, sha256: "${hashApiKey(gatewayKeys[0])}" }]`,
+        '  - id: globex',
+        '    blooio: { apiKey: "${SUMMARY_BLOOIO_KEY}" }',
+        `    apiKeys: [{ id: crm, sha256: "${hashApiKey(gatewayKeys[1])}" }]`,
+      ].join('\n'),
+    );
+    const gateway = runNode(distFile('main.js'), [], {
+      env: {
+        NODE_ENV: 'production',
+        TENANTS_FILE: file,
+        HOST: '127.0.0.1',
+        PORT: '0',
+        SUMMARY_BLOOIO_KEY: secrets.blooioKey,
+        BLOOIO_BASE_URL: `https://blooio.example:8443/${secrets.pathSecret}/v2/api`,
+        // Redis's default user has no password: any password is accepted, and must never show.
+        REDIS_URL: `redis://default:${secrets.redisPassword}@127.0.0.1:6379`,
+        REDIS_KEY_PREFIX: `bgw-test-summary-${Date.now()}:`,
+        DOCS_ENABLED: 'false',
+      },
+    });
+    try {
+      await gateway.waitForOutput(/"msg":"blooio-gateway started".*\n/);
+      const summaries = gateway
+        .stdout()
+        .split('\n')
+        .filter((line) => line.includes('"msg":"blooio-gateway started"'));
+      expect(summaries).toHaveLength(1);
+      const summary = JSON.parse(summaries[0]) as Record<string, unknown>;
+      expect(summary).toMatchObject({
+        level: 'info',
+        mode: 'production',
+        tenants: { count: 2, ids: ['acme', 'globex'] },
+        upstream: 'https://blooio.example:8443',
+        store: 'redis',
+        docs: false,
+        listen: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
+      });
+      const port = Number(String(summary.listen).split(':')[1]);
+      expect((await fetch(`http://127.0.0.1:${port}/health/live`)).status).toBe(200);
+    } finally {
+      expect(await gateway.stop()).toBe(0);
+    }
+    const output = gateway.stdout() + gateway.stderr();
+    for (const secret of [
+      ...Object.values(secrets),
+      ...gatewayKeys,
+      ...gatewayKeys.map(hashApiKey),
+    ]) {
+      expect(output).not.toContain(secret);
+    }
+  });
+
   it('refuses to boot in production without a tenant file, and on a bad variable', async () => {
     const missing = runNode(distFile('main.js'), [], {
       env: { NODE_ENV: 'production', TENANTS_FILE: '/nonexistent.yaml' },
