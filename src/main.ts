@@ -7,6 +7,7 @@ import { createFastifyAdapter, DOCS_PATH, NEST_APPLICATION_OPTIONS, setupApp } f
 import { loadConfiguration } from './config/configuration';
 import { ConfigError } from './config/env';
 import { closeGracefully, type ShutdownOptions } from './lifecycle/graceful-shutdown';
+import { describeBoot } from './boot-summary';
 import { createLogger } from './logging/logger';
 import { PinoNestLogger } from './logging/pino-nest.logger';
 import { SandboxService } from './sandbox/sandbox.service';
@@ -22,6 +23,7 @@ async function bootstrap(): Promise<void> {
   await setupApp(app);
   closeOnSignals(app, { logger, delayMs: config.shutdownDelayMs, graceMs: config.shutdownGraceMs });
   await app.listen({ port: config.port, host: config.host });
+  logger.info(describeBoot(app, app.getHttpServer()), 'blooio-gateway started');
 
   const sandbox = app.get(SandboxService);
   if (sandbox.enabled) {

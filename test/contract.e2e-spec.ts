@@ -9,6 +9,7 @@ import {
   type UpstreamExchange,
 } from './contract/prism';
 import { bearer, startGateway, type TestGateway } from './support/gateway';
+import { describeSkipped } from './support/skip';
 import { ACME_SENDERS, GLOBEX_SENDER, KEYS, testTenantsDocument } from './support/tenants.fixture';
 
 /**
@@ -529,7 +530,10 @@ if (existsSync(SPEC_PATH)) {
       });
     });
   } else {
-    console.warn(`Skipping the Blooio contract tests: ${reason}`);
-    describe.skip(SUITE, contractSuite);
+    describeSkipped(
+      SUITE,
+      `${reason}. Set REQUIRE_CONTRACT=1 to make it a failure.`,
+      contractSuite,
+    );
   }
 }

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, posix, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { parse as parseYaml } from 'yaml';
 import { loadAppConfig } from '../src/config/app.config';
 import { ConfigError } from '../src/config/env';
 
@@ -53,6 +54,8 @@ interface EnvFromSource {
 
 interface Probe {
   httpGet?: { path?: string; port: number | string; scheme?: string };
+  exec?: { command: string[] };
+  tcpSocket?: { port: number | string };
   periodSeconds?: number;
   failureThreshold?: number;
 }
@@ -116,11 +119,20 @@ interface Deployment extends K8sObject {
   };
 }
 
+/** The part of a Deployment or StatefulSet the Redis checks read. */
+interface Workload extends K8sObject {
+  spec: {
+    replicas?: number;
+    selector: LabelSelector;
+    template: { metadata: { labels?: Labels }; spec: Deployment['spec']['template']['spec'] };
+  };
+}
+
 interface Service extends K8sObject {
   spec: {
     type?: string;
     selector?: Labels;
-    ports: { port: number; targetPort?: number | string }[];
+    ports: { name?: string; port: number; targetPort?: number | string }[];
   };
 }
 
@@ -769,6 +781,141 @@ describe('Kubernetes manifests (e2e)', () => {
       port: annotations['prometheus.io/port'],
       path: annotations['prometheus.io/path'],
     }).toEqual({ scrape: 'true', port: String(httpPort()?.containerPort), path: '/metrics' });
+  });
+
+  it('points REDIS_URL at a Redis this folder starts, so that applying it as is gives Ready pods', () => {
+    // /health/ready is 503 while Redis does not answer: a REDIS_URL naming a host that nothing here
+    // (or nothing at all) serves leaves every pod out of the Service for ever.
+    const entry = env().get('REDIS_URL');
+    const problems: string[] = [];
+    if (entry?.source !== 'configMap' || entry.value === undefined) {
+      throw new Error(
+        'the ConfigMap must set REDIS_URL (the Secret blooio-gateway-redis may override it)',
+      );
+    }
+    const url = new URL(entry.value);
+    const [host, namespace] = url.hostname.split('.');
+    if (namespace !== undefined && namespace !== 'svc') {
+      problems.push(`REDIS_URL host ${url.hostname} is in another namespace than the pods`);
+    }
+    const port = Number(url.port || 6379);
+    const service = all<Service>('Service').find((object) => object.metadata.name === host);
+    if (!service) {
+      problems.push(`REDIS_URL names ${host}, but no Service of deploy/kubernetes has that name`);
+    } else {
+      const workloads = [...all<Workload>('StatefulSet'), ...all<Workload>('Deployment')].filter(
+        (workload) => selects(service.spec.selector, workload.spec.template.metadata.labels ?? {}),
+      );
+      if (workloads.length !== 1) {
+        problems.push(`Service ${host} selects ${workloads.length} workloads, want the Redis one`);
+      }
+      const servicePort = service.spec.ports.find((candidate) => candidate.port === port);
+      if (!servicePort) problems.push(`Service ${host} has no port ${port}`);
+      for (const workload of workloads) {
+        const [redis] = workload.spec.template.spec.containers;
+        const target = servicePort?.targetPort ?? port;
+        const resolved = redis?.ports?.find((candidate) =>
+          typeof target === 'string'
+            ? candidate.name === target
+            : candidate.containerPort === target,
+        );
+        if (!resolved)
+          problems.push(`${workload.kind} ${workload.metadata.name}: no container port ${target}`);
+        if (!redis?.readinessProbe)
+          problems.push(`${workload.kind} ${workload.metadata.name}: no readinessProbe`);
+        if ((workload.spec.replicas ?? 1) < 1)
+          problems.push(`${workload.metadata.name}: no replicas`);
+        // A PersistentVolumeClaim waits for a StorageClass that not every cluster has.
+        for (const volume of workload.spec.template.spec.volumes ?? []) {
+          if ('persistentVolumeClaim' in volume)
+            problems.push(`${volume.name}: needs a StorageClass`);
+        }
+        if ('volumeClaimTemplates' in workload.spec) {
+          problems.push(`${workload.metadata.name}: volumeClaimTemplates need a StorageClass`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('runs the Redis it ships non-root, read-only, unprivileged, with requests and limits', () => {
+    const problems: string[] = [];
+    const redis = all<Workload>('StatefulSet');
+    expect(redis.map((workload) => workload.metadata.name)).toEqual(['blooio-gateway-redis']);
+    for (const workload of redis) {
+      const pod = workload.spec.template.spec;
+      const say = (text: string) => problems.push(`${workload.metadata.name}: ${text}`);
+      if (pod.automountServiceAccountToken !== false)
+        say('automountServiceAccountToken must be false');
+      for (const container of pod.containers) {
+        const own = container.securityContext ?? {};
+        const podContext = pod.securityContext ?? {};
+        if ((own.runAsNonRoot ?? podContext.runAsNonRoot) !== true)
+          say('runAsNonRoot must be true');
+        if (!(own.runAsUser ?? podContext.runAsUser)) say('runAsUser must be set and not 0');
+        if (own.readOnlyRootFilesystem !== true) say('readOnlyRootFilesystem must be true');
+        if (own.allowPrivilegeEscalation !== false) say('allowPrivilegeEscalation must be false');
+        if (!own.capabilities?.drop?.includes('ALL')) say('capabilities.drop must include ALL');
+        for (const kind of ['requests', 'limits'] as const) {
+          for (const resource of ['cpu', 'memory']) {
+            if (!(quantity(container.resources?.[kind]?.[resource]) > 0)) {
+              say(`${kind}.${resource} is missing`);
+            }
+          }
+        }
+        if (/:latest$|^[^:]+$/.test((container as { image?: string }).image ?? '')) {
+          say('pin the image tag (never latest)');
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('serves no Swagger UI in production', () => {
+    expect(knownValues(env()).DOCS_ENABLED).toBe('false');
+  });
+
+  it('mounts every apiKeyFile the example tenant files name, from the Blooio keys Secret', () => {
+    const examples: [string, string][] = [
+      [
+        'config/tenants.example.yaml',
+        readFileSync(join(REPO, 'config', 'tenants.example.yaml'), 'utf8'),
+      ],
+      [
+        `secret.example.yaml (${TENANTS_SECRET})`,
+        secretValue(secret(TENANTS_SECRET) as Secret, 'tenants.yaml') ?? '',
+      ],
+    ];
+    const problems: string[] = [];
+    let files = 0;
+    for (const [where, yaml] of examples) {
+      const document = parseYaml(yaml) as { tenants: { blooio: { apiKeyFile?: string } }[] };
+      for (const tenant of document.tenants) {
+        const file = tenant.blooio.apiKeyFile;
+        if (file === undefined) continue;
+        files += 1;
+        const mount = (gateway().volumeMounts ?? []).find((candidate) =>
+          isInside(file, candidate.mountPath),
+        );
+        const volume = podSpec().volumes?.find((candidate) => candidate.name === mount?.name);
+        if (!mount || !volume?.secret) {
+          problems.push(`${where}: apiKeyFile ${file} is not on a Secret volume of the pods`);
+          continue;
+        }
+        if (mount.readOnly !== true) problems.push(`volumeMount ${mount.name} must be readOnly`);
+        const inVolume = posix.relative(mount.mountPath, file);
+        const items = volume.secret.items;
+        const key = items ? items.find((item) => item.path === inVolume)?.key : inVolume;
+        const example = secret(volume.secret.secretName);
+        if (!example || key === undefined || !secretKeys(example).includes(key)) {
+          problems.push(
+            `${where}: apiKeyFile ${file} is no key of the Secret ${volume.secret.secretName}`,
+          );
+        }
+      }
+    }
+    expect(files).toBeGreaterThan(0);
+    expect(problems).toEqual([]);
   });
 
   it('keeps the example Secret an example', () => {

@@ -227,6 +227,9 @@ describe('Prometheus metrics (e2e)', () => {
       await send().expect(202);
 
       await gateway.http().get('/nope').expect(404);
+      // A known path with the wrong method (and its trailing-slash twin) is that route's 405.
+      await gateway.http().get('/v1/messages').expect(405);
+      await gateway.http().delete('/health/live/').expect(405);
       await send(BODY, {}, KEYS.globex).expect(202);
 
       upstreamKeys = gateway.simulator.requests.map(
@@ -248,6 +251,8 @@ describe('Prometheus metrics (e2e)', () => {
           [{ method: 'POST', route, status: 409, tenant: 'acme' }, 1],
           [{ method: 'POST', route, status: 422, tenant: 'acme' }, 1],
           [{ method: 'GET', route: 'unmatched', status: 404, tenant: 'none' }, 1],
+          [{ method: 'GET', route, status: 405, tenant: 'none' }, 1],
+          [{ method: 'DELETE', route: '/health/live', status: 405, tenant: 'none' }, 1],
         ]),
       );
     });
@@ -261,6 +266,8 @@ describe('Prometheus metrics (e2e)', () => {
       expect(samples.get(series('bgw_http_request_duration_seconds_sum', post))).toBeGreaterThan(0);
       const unmatched = { method: 'GET', route: 'unmatched' };
       expect(samples.get(series('bgw_http_request_duration_seconds_count', unmatched))).toBe(1);
+      const wrongMethod = { method: 'GET', route: '/v1/messages' };
+      expect(samples.get(series('bgw_http_request_duration_seconds_count', wrongMethod))).toBe(1);
       // Raw URLs never become a route label.
       expect(text).not.toContain('route="/nope"');
     });
@@ -273,6 +280,7 @@ describe('Prometheus metrics (e2e)', () => {
           [{ code: 'idempotency_key_reused', tenant: 'acme' }, 1],
           [{ code: 'idempotency_key_in_use', tenant: 'acme' }, 1],
           [{ code: 'not_found', tenant: 'none' }, 1],
+          [{ code: 'method_not_allowed', tenant: 'none' }, 2],
         ]),
       );
     });

@@ -61,9 +61,11 @@ describe('the built gateway as a process (e2e)', () => {
         '      - { id: svc, sha256: "abc" }',
       ].join('\n'),
     );
-    const gateway = runNode(distFile('main.js'), [], {
-      env: { TENANTS_FILE: file, NODE_ENV: 'production', PORT: '0' },
-    });
+    const boot = (env: NodeJS.ProcessEnv = {}) =>
+      runNode(distFile('main.js'), [], {
+        env: { TENANTS_FILE: file, NODE_ENV: 'production', PORT: '0', ...env },
+      });
+    const gateway = boot();
     expect(await gateway.exited).toBe(1);
     expect(gateway.stderr()).toBe(
       [
@@ -73,6 +75,106 @@ describe('the built gateway as a process (e2e)', () => {
         '',
       ].join('\n'),
     );
+    // Only that block: no stack trace, no error line repeating it in the JSON log.
+    expect(gateway.stdout()).not.toMatch(/stack|\bat \S+ \(|"level":"error"/);
+
+    // The stack is still there for whoever asks for debug logs.
+    const debug = boot({ LOG_LEVEL: 'debug' });
+    expect(await debug.exited).toBe(1);
+    const stackLines = debug
+      .stdout()
+      .split('\n')
+      .filter((line) => line.includes('"stack"'))
+      .map((line) => JSON.parse(line) as { level: string; err: { type: string } });
+    expect(stackLines).toEqual([
+      expect.objectContaining({
+        level: 'debug',
+        err: expect.objectContaining({ type: 'ConfigError' }),
+      }),
+    ]);
+  });
+
+  it.each([
+    ['on a developer machine', {}],
+    ['with SANDBOX=true', { SANDBOX: 'true' }],
+    ['in production', { NODE_ENV: 'production' }],
+  ])('refuses a TENANTS_FILE that is set but missing %s, in one clean line', async (_case, env) => {
+    const gateway = runNode(distFile('main.js'), [], {
+      cwd: mkdtempSync(join(tmpdir(), 'bgw-fresh-')),
+      env: { PORT: '0', TENANTS_FILE: '/nonexistent/tenants.yaml', ...env },
+    });
+    expect(await gateway.exited).toBe(1);
+    expect(gateway.stderr()).toMatch(
+      /^blooio-gateway: invalid configuration\n {2}TENANTS_FILE: cannot read \/nonexistent\/tenants\.yaml \(ENOENT[^\n]*\)\n$/,
+    );
+    expect(gateway.stdout()).not.toMatch(/SANDBOX|Demo key|stack/);
+  });
+
+  it('logs one summary line at a production boot, with no secret in it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bgw-summary-'));
+    const file = join(dir, 'tenants.yaml');
+    const gatewayKeys = ['bgw_summaryKeyOne', 'bgw_summaryKeyTwo'];
+    const secrets = {
+      blooioKey: 'bl_summary_s3cret_blooio_key',
+      pathSecret: 'p4th-s3cret-token',
+      redisPassword: 'r3dis-s3cret-pw',
+    };
+    writeFileSync(
+      file,
+      [
+        'tenants:',
+        '  - id: acme',
+        '    blooio: { apiKey: "${SUMMARY_BLOOIO_KEY}" }',
+        `    apiKeys: [{ id: orders, sha256: "${hashApiKey(gatewayKeys[0])}" }]`,
+        '  - id: globex',
+        '    blooio: { apiKey: "${SUMMARY_BLOOIO_KEY}" }',
+        `    apiKeys: [{ id: crm, sha256: "${hashApiKey(gatewayKeys[1])}" }]`,
+      ].join('\n'),
+    );
+    const gateway = runNode(distFile('main.js'), [], {
+      env: {
+        NODE_ENV: 'production',
+        TENANTS_FILE: file,
+        HOST: '127.0.0.1',
+        PORT: '0',
+        SUMMARY_BLOOIO_KEY: secrets.blooioKey,
+        BLOOIO_BASE_URL: `https://blooio.example:8443/${secrets.pathSecret}/v2/api`,
+        // Redis's default user has no password: any password is accepted, and must never show.
+        REDIS_URL: `redis://default:${secrets.redisPassword}@127.0.0.1:6379`,
+        REDIS_KEY_PREFIX: `bgw-test-summary-${Date.now()}:`,
+        DOCS_ENABLED: 'false',
+      },
+    });
+    try {
+      await gateway.waitForOutput(/"msg":"blooio-gateway started".*\n/);
+      const summaries = gateway
+        .stdout()
+        .split('\n')
+        .filter((line) => line.includes('"msg":"blooio-gateway started"'));
+      expect(summaries).toHaveLength(1);
+      const summary = JSON.parse(summaries[0]) as Record<string, unknown>;
+      expect(summary).toMatchObject({
+        level: 'info',
+        mode: 'production',
+        tenants: { count: 2, ids: ['acme', 'globex'] },
+        upstream: 'https://blooio.example:8443',
+        store: 'redis',
+        docs: false,
+        listen: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
+      });
+      const port = Number(String(summary.listen).split(':')[1]);
+      expect((await fetch(`http://127.0.0.1:${port}/health/live`)).status).toBe(200);
+    } finally {
+      expect(await gateway.stop()).toBe(0);
+    }
+    const output = gateway.stdout() + gateway.stderr();
+    for (const secret of [
+      ...Object.values(secrets),
+      ...gatewayKeys,
+      ...gatewayKeys.map(hashApiKey),
+    ]) {
+      expect(output).not.toContain(secret);
+    }
   });
 
   it('refuses to boot in production without a tenant file, and on a bad variable', async () => {
@@ -141,9 +243,12 @@ describe('the built gateway as a process (e2e)', () => {
     );
 
     it.each([
-      [['--id', 'svc'], /--tenant/],
-      [['--tenant', 'Acme Corp', '--id', 'svc'], /--tenant/],
-      [['--tenant', 'acme'], /--id/],
+      [[], /^keys:create: --tenant is required\n/],
+      [['--id', 'svc'], /^keys:create: --tenant is required\n/],
+      [['--tenant', '', '--id', 'svc'], /^keys:create: --tenant is required\n/],
+      [['--tenant', 'Acme Corp', '--id', 'svc'], /^keys:create: --tenant must match /],
+      [['--tenant', 'acme'], /^keys:create: --id is required\n/],
+      [['--tenant', 'acme', '--id', 'a b'], /^keys:create: --id must be 1 to 64 /],
       [
         ['--tenant', 'acme', '--id', 'svc', '--scopes', 'messages:delete'],
         /unknown scope messages:delete/,

@@ -6,7 +6,7 @@ import { bearer, startGateway } from './support/gateway';
 describe('sandbox mode (e2e)', () => {
   it('sends end to end through the built-in simulator with the demo key, no configuration needed', async () => {
     const gateway = await startGateway({
-      env: { SANDBOX: 'true', TENANTS_FILE: '/nonexistent/tenants.yaml' },
+      env: { SANDBOX: 'true' },
     });
     try {
       const sandbox = gateway.app.get(SandboxService);
@@ -62,7 +62,6 @@ describe('sandbox mode (e2e)', () => {
     const gateway = await startGateway({
       env: {
         SANDBOX: 'true',
-        TENANTS_FILE: '/nonexistent/tenants.yaml',
         SANDBOX_API_KEY: 'bgw_myFixedSandboxKey',
       },
     });
@@ -85,9 +84,7 @@ describe('sandbox mode (e2e)', () => {
   });
 
   it("checks Blooio keys like Blooio: the simulator takes the tenants' keys only, and its keyRefused recipient is 502 upstream_auth_failed", async () => {
-    const gateway = await startGateway({
-      env: { SANDBOX: 'true', TENANTS_FILE: '/nonexistent/tenants.yaml' },
-    });
+    const gateway = await startGateway({ env: { SANDBOX: 'true' } });
     try {
       const sandbox = gateway.app.get(SandboxService);
       const simulatorUrl = await sandbox.startSimulator();
@@ -129,7 +126,19 @@ describe('sandbox mode (e2e)', () => {
   it('refuses to start in production without a tenant file', async () => {
     await expect(
       startGateway({
-        env: { NODE_ENV: 'production', SANDBOX: '', TENANTS_FILE: '/nonexistent/tenants.yaml' },
+        env: { NODE_ENV: 'production', SANDBOX: '' },
+      }),
+    ).rejects.toThrow(/TENANTS_FILE: cannot read .*config\/tenants\.yaml/);
+  });
+
+  it.each([
+    ['on a developer machine', {}],
+    ['with SANDBOX=true', { SANDBOX: 'true' }],
+    ['in production', { NODE_ENV: 'production' }],
+  ])('refuses a TENANTS_FILE that is set but missing %s: no quiet sandbox', async (_case, env) => {
+    await expect(
+      startGateway({
+        env: { SANDBOX: '', ...env, TENANTS_FILE: '/nonexistent/tenants.yaml' },
       }),
     ).rejects.toThrow(/TENANTS_FILE: cannot read \/nonexistent\/tenants\.yaml/);
   });
@@ -138,7 +147,7 @@ describe('sandbox mode (e2e)', () => {
 describe('documented examples (e2e)', () => {
   it('every request example in the OpenAPI document is accepted by the sandbox (what "Try it out" sends)', async () => {
     const gateway = await startGateway({
-      env: { SANDBOX: 'true', TENANTS_FILE: '/nonexistent/tenants.yaml' },
+      env: { SANDBOX: 'true' },
     });
     try {
       const { demoApiKey } = gateway.app.get(SandboxService);

@@ -24,10 +24,10 @@ function main(): void {
     fail((error as Error).message);
   }
   const { tenant, id } = values;
-  if (!tenant || !TENANT_ID_PATTERN.test(tenant))
-    fail('--tenant must match ^[a-z0-9][a-z0-9-]{0,62}$');
-  if (!id || !KEY_ID_PATTERN.test(id))
-    fail('--id must be 1 to 64 letters, digits, ".", "_" or "-"');
+  if (!tenant) fail('--tenant is required');
+  if (!TENANT_ID_PATTERN.test(tenant)) fail('--tenant must match ^[a-z0-9][a-z0-9-]{0,62}$');
+  if (!id) fail('--id is required');
+  if (!KEY_ID_PATTERN.test(id)) fail('--id must be 1 to 64 letters, digits, ".", "_" or "-"');
   const scopes = values.scopes?.split(',').map((scope) => scope.trim());
   const unknown = scopes?.filter((scope) => !(SCOPES as readonly string[]).includes(scope));
   if (unknown?.length) fail(`unknown scope ${unknown.join(', ')} (known: ${SCOPES.join(', ')})`);

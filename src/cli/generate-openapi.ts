@@ -2,7 +2,8 @@
  * `npm run openapi`: writes the OpenAPI document the gateway serves at /docs/openapi.json to
  * openapi.json at the repository root (sorted keys, stable output). A test fails when they drift.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -14,8 +15,10 @@ import { createOpenApiDocument, serializeOpenApiDocument } from '../openapi/open
 
 async function main(): Promise<void> {
   // The document does not depend on tenants: boot the demo sandbox so no configuration is needed.
+  // An empty folder holds no default config/tenants.yaml, so the demo tenant is used.
   process.env.SANDBOX = 'true';
-  process.env.TENANTS_FILE = join(__dirname, 'no-tenant-file.yaml');
+  delete process.env.TENANTS_FILE;
+  process.chdir(mkdtempSync(join(tmpdir(), 'bgw-openapi-')));
   const logger = createLogger('silent');
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule,

@@ -28,6 +28,25 @@ const BEARER = new RegExp(`^Bearer +(${TOKEN}) *$`, 'i');
 /** What `parseBearerToken` accepts as a key: a configured key outside it could never be presented. */
 export const API_KEY_SYNTAX = new RegExp(`^${TOKEN}$`);
 
+const BEARER_SCHEME = /^\s*Bearer(?:\s|$)/i;
+const REPEATED_SCHEME = /^\s*Bearer\s+Bearer(?:\s|$)/i;
+
+/**
+ * Why an Authorization header yields no token, as the fix to make. Only the header's shape is
+ * described, never what a key looks like or whether one exists.
+ */
+export function describeMalformedAuthorization(header: string | string[] | undefined): string {
+  if (header === undefined) return 'Send the header Authorization: Bearer <gateway API key>';
+  if (typeof header !== 'string') return 'Send one Authorization header: Bearer <gateway API key>';
+  if (REPEATED_SCHEME.test(header)) {
+    return 'The Authorization header says Bearer twice: send Bearer <gateway API key>, with the key pasted without its own Bearer prefix';
+  }
+  if (!BEARER_SCHEME.test(header)) {
+    return 'The Authorization header lacks the Bearer scheme: send Bearer <gateway API key>';
+  }
+  return 'The Authorization header must be Bearer followed by one gateway API key';
+}
+
 /** The token of an `Authorization: Bearer …` header, or undefined when absent or malformed. */
 export function parseBearerToken(header: string | string[] | undefined): string | undefined {
   if (typeof header !== 'string') return undefined;

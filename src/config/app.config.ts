@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { registerAs } from '@nestjs/config';
 import { API_KEY_SYNTAX } from '../common/api-key';
@@ -6,6 +6,8 @@ import { EnvReader } from './env';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export const DEFAULT_TENANTS_FILE = 'config/tenants.yaml';
 
 export interface AppConfig {
   port: number;
@@ -31,9 +33,16 @@ export interface AppConfig {
 export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const read = new EnvReader(env);
   const production = env.NODE_ENV === 'production';
-  const tenantsFile = resolve(read.string('TENANTS_FILE', 'config/tenants.yaml'));
+  const tenantsFileSetting = read.optionalString('TENANTS_FILE');
+  const tenantsFile = resolve(tenantsFileSetting ?? DEFAULT_TENANTS_FILE);
   const tenantsFileExists = existsSync(tenantsFile);
-  // SANDBOX=true forces it, SANDBOX=false forbids it, unset: sandbox when a dev machine has no file.
+  // A file named on purpose that is not there is a mistake in every mode, never a quiet sandbox.
+  if (tenantsFileSetting !== undefined) {
+    const unreadable = whyUnreadable(tenantsFile);
+    if (unreadable) read.problem(`TENANTS_FILE: cannot read ${tenantsFile} (${unreadable})`);
+  }
+  // SANDBOX=true forces it, SANDBOX=false forbids it, unset: sandbox when a dev machine has no
+  // TENANTS_FILE and no default file.
   const sandbox = read.bool('SANDBOX') ?? (!tenantsFileExists && !production);
   return read.done({
     port: read.int('PORT', 3000, 0, 65535),
@@ -53,6 +62,17 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     shutdownGraceMs: read.int('SHUTDOWN_GRACE_MS', 10_000, 0, 3_600_000),
     shutdownDelayMs: read.int('SHUTDOWN_DELAY_MS', 2_000, 0, 600_000),
   });
+}
+
+/** Why a tenant file cannot be read, or undefined when it can. */
+function whyUnreadable(path: string): string | undefined {
+  try {
+    if (!statSync(path).isFile()) return 'not a file';
+    accessSync(path, constants.R_OK);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
 }
 
 export const appConfig = registerAs('app', () => loadAppConfig());

@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadAppConfig } from './app.config';
 import { loadBlooioConfig } from './blooio.config';
 import { loadConfiguration } from './configuration';
@@ -32,9 +35,7 @@ describe('configuration', () => {
     expect(loadRateLimitConfig({})).toEqual({ perSecond: 20, perMinute: 600 });
     expect(loadReadRateLimitConfig({})).toEqual({ perSecond: 50 });
     expect(loadReadRateLimitConfig({ RATE_LIMIT_READS_PER_SECOND: '5' })).toEqual({ perSecond: 5 });
-    expect(
-      loadAppConfig({ TENANTS_FILE: '/nonexistent.yaml', NODE_ENV: 'production' }),
-    ).toMatchObject({
+    expect(loadAppConfig({ TENANTS_FILE: __filename, NODE_ENV: 'production' })).toMatchObject({
       port: 3000,
       host: '0.0.0.0',
       sandbox: false,
@@ -45,13 +46,15 @@ describe('configuration', () => {
   });
 
   it('enters sandbox mode on a dev machine without a tenant file, and listens on loopback', () => {
-    expect(loadAppConfig({ TENANTS_FILE: '/nonexistent.yaml' })).toMatchObject({
-      sandbox: true,
-      host: '127.0.0.1',
-    });
-    expect(loadAppConfig({ TENANTS_FILE: '/nonexistent.yaml', SANDBOX: 'false' })).toMatchObject({
-      sandbox: false,
-    });
+    const cwd = process.cwd();
+    process.chdir(mkdtempSync(join(tmpdir(), 'bgw-config-')));
+    try {
+      expect(loadAppConfig({})).toMatchObject({ sandbox: true, host: '127.0.0.1' });
+      expect(loadAppConfig({ SANDBOX: 'false' })).toMatchObject({ sandbox: false });
+      expect(loadAppConfig({ NODE_ENV: 'production' })).toMatchObject({ sandbox: false });
+    } finally {
+      process.chdir(cwd);
+    }
     expect(loadAppConfig({ TENANTS_FILE: __filename, SANDBOX: 'true' })).toMatchObject({
       sandbox: true,
     });
@@ -102,10 +105,26 @@ describe('configuration', () => {
       expect.stringMatching(/^RATE_LIMIT_PER_SECOND: /),
       'REDIS_URL: must be a redis: or rediss: URL',
     ]);
-    const configuration = loadConfiguration({ TENANTS_FILE: '/nonexistent.yaml', PORT: '8080' });
+    const configuration = loadConfiguration({ TENANTS_FILE: __filename, PORT: '8080' });
     expect(configuration.app.port).toBe(8080);
     expect(configuration.blooio.maxRetries).toBe(2);
     expect(configuration.rateLimit).toEqual({ perSecond: 20, perMinute: 600 });
+  });
+
+  it.each([
+    ['a missing file', '/nonexistent.yaml', /ENOENT/],
+    ['a folder', __dirname, /not a file/],
+  ])('refuses a TENANTS_FILE that is %s, whatever the mode', (_case, file, why) => {
+    for (const mode of [
+      {},
+      { SANDBOX: 'true' },
+      { SANDBOX: 'false' },
+      { NODE_ENV: 'production' },
+    ]) {
+      const problems = problemsOf(() => loadAppConfig({ ...mode, TENANTS_FILE: file }));
+      expect(problems).toEqual([expect.stringMatching(`^TENANTS_FILE: cannot read ${file} \\(`)]);
+      expect(problems[0]).toMatch(why);
+    }
   });
 
   it('takes SANDBOX_API_KEY only if a Bearer header could carry it, and never echoes it', () => {

@@ -109,6 +109,11 @@ export class EnvReader {
     return raw as T;
   }
 
+  /** A problem found by a check of the caller's own (a file that cannot be read…). */
+  problem(message: string): void {
+    this.problems.push(message);
+  }
+
   /** Throws one ConfigError listing every problem seen so far. */
   done<T>(value: T): T {
     if (this.problems.length > 0) throw new ConfigError(this.problems);

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isUndeliverable } from './undelivered-answer';
 import { IDEMPOTENT_REPLAYED_HEADER } from '../idempotency/idempotency.constants';
 import type { GatewayMetrics } from '../metrics/gateway.metrics';
+import { methodNotAllowedRoute } from './method-not-allowed.hook';
 
 const CONFLICT_REASONS: Record<string, string> = {
   idempotency_key_in_use: 'in_use',
@@ -25,7 +26,8 @@ export function registerHttpMetrics(fastify: FastifyInstance, metrics: GatewayMe
 }
 
 function countAnswer(metrics: GatewayMetrics, request: FastifyRequest, reply: FastifyReply): void {
-  const route = request.routeOptions.url ?? 'unmatched';
+  // A 405 is a known route called with the wrong method: counted under that route, not unmatched.
+  const route = request.routeOptions.url ?? methodNotAllowedRoute(request) ?? 'unmatched';
   const tenant = request.principal?.tenant.id ?? 'none';
   const { method } = request;
   metrics.httpRequests.inc({ method, route, status: reply.statusCode, tenant });

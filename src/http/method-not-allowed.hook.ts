@@ -1,7 +1,15 @@
-import type { FastifyInstance, HTTPMethods } from 'fastify';
+import type { FastifyInstance, FastifyRequest, HTTPMethods } from 'fastify';
 import { ProblemException } from '../problems/problem.exception';
 
 const METHODS: HTTPMethods[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+
+// The route a 405 was answered for: Fastify matched none, so routeOptions.url stays undefined.
+const knownPathOf = new WeakMap<FastifyRequest, string>();
+
+/** The route pattern of a request answered 405 (a known path, another method), else undefined. */
+export function methodNotAllowedRoute(request: FastifyRequest): string | undefined {
+  return knownPathOf.get(request);
+}
 
 /**
  * A known path called with a method it does not have answers 405 with `Allow`, not 404. Runs only
@@ -17,6 +25,7 @@ export function registerMethodNotAllowed(fastify: FastifyInstance): void {
       (method) => method !== request.method && fastify.hasRoute({ url, method }),
     );
     if (allowed.length === 0) return done();
+    knownPathOf.set(request, url);
     done(
       new ProblemException('method_not_allowed', {
         detail: `${request.method} is not supported here; use ${allowed.join(', ')}`,

@@ -17,13 +17,26 @@ function capture() {
 describe('PinoNestLogger', () => {
   it('logs an error Nest caught with its message as the line, its stack under err', () => {
     const { lines, logger } = capture();
+    logger.error(new TypeError('cannot read x of undefined'), 'ExceptionHandler');
+    expect(lines).toEqual([
+      expect.objectContaining({
+        level: 50,
+        context: 'ExceptionHandler',
+        msg: 'cannot read x of undefined',
+        err: expect.objectContaining({ type: 'TypeError', stack: expect.any(String) }),
+      }),
+    ]);
+  });
+
+  it('keeps a config error Nest caught at debug level: main.ts prints its clean list', () => {
+    const { lines, logger } = capture();
     logger.error(
       new ConfigError(['PORT: must be a number', 'LOG_LEVEL: unknown']),
       'ExceptionHandler',
     );
     expect(lines).toEqual([
       expect.objectContaining({
-        level: 50,
+        level: 20,
         context: 'ExceptionHandler',
         msg: 'PORT: must be a number\nLOG_LEVEL: unknown',
         err: expect.objectContaining({ type: 'ConfigError', stack: expect.any(String) }),

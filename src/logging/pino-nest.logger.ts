@@ -1,5 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import type { Logger } from 'pino';
+import { ConfigError } from '../config/env';
 
 type Level = 'info' | 'error' | 'warn' | 'debug' | 'trace' | 'fatal';
 
@@ -24,7 +25,8 @@ export class PinoNestLogger implements LoggerService {
     );
   }
   error(message: unknown, ...rest: unknown[]): void {
-    this.write('error', message, rest);
+    // A bad setting Nest's boot caught: main.ts prints it as a clean list; its stack is for debugging.
+    this.write(message instanceof ConfigError ? 'debug' : 'error', message, rest);
   }
   warn(message: unknown, ...rest: unknown[]): void {
     this.write('warn', message, rest);

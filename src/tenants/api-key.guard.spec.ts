@@ -75,7 +75,27 @@ describe('ApiKeyGuard', () => {
     ],
     [
       'Token bgw_sender',
-      'The Authorization header must be Bearer <gateway API key>',
+      'The Authorization header lacks the Bearer scheme: send Bearer <gateway API key>',
+      'Bearer realm="blooio-gateway"',
+    ],
+    [
+      'bgw_sender',
+      'The Authorization header lacks the Bearer scheme: send Bearer <gateway API key>',
+      'Bearer realm="blooio-gateway"',
+    ],
+    [
+      'Bearer Bearer bgw_sender',
+      'The Authorization header says Bearer twice: send Bearer <gateway API key>, with the key pasted without its own Bearer prefix',
+      'Bearer realm="blooio-gateway"',
+    ],
+    [
+      'Bearer ',
+      'The Authorization header must be Bearer followed by one gateway API key',
+      'Bearer realm="blooio-gateway"',
+    ],
+    [
+      'Bearer bgw_sender bgw_reader',
+      'The Authorization header must be Bearer followed by one gateway API key',
       'Bearer realm="blooio-gateway"',
     ],
     [

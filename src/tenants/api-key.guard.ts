@@ -2,7 +2,7 @@ import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { ProblemException } from '../problems/problem.exception';
-import { parseBearerToken } from '../common/api-key';
+import { describeMalformedAuthorization, parseBearerToken } from '../common/api-key';
 import { REQUIRED_SCOPES } from './scopes.decorator';
 import type { Principal, Scope } from './tenant';
 import { TenantRegistry } from './tenant-registry';
@@ -52,11 +52,7 @@ export class ApiKeyGuard implements CanActivate {
     if (principal) return principal;
     throw new ProblemException('unauthenticated', {
       detail:
-        header === undefined
-          ? 'Send the header Authorization: Bearer <gateway API key>'
-          : token === undefined
-            ? 'The Authorization header must be Bearer <gateway API key>'
-            : 'The API key is not known',
+        token === undefined ? describeMalformedAuthorization(header) : 'The API key is not known',
       headers: {
         'www-authenticate':
           token === undefined ? WWW_AUTHENTICATE : `${WWW_AUTHENTICATE}, error="invalid_token"`,

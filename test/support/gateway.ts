@@ -21,7 +21,10 @@ export interface TestGateway {
 }
 
 export interface GatewayOptions {
-  /** Tenant document written to a temporary TENANTS_FILE; omit for none (sandbox tests). */
+  /**
+   * Tenant document written to a temporary TENANTS_FILE; omit for none (sandbox tests: then
+   * TENANTS_FILE is unset and the default file is looked for in an empty folder).
+   */
   tenants?: unknown;
   /** Extra environment for this gateway (BLOOIO_BASE_URL, limits…). */
   env?: Record<string, string>;
@@ -52,8 +55,15 @@ export async function startGateway(options: GatewayOptions = {}): Promise<TestGa
   const logs = new LogCapture();
   const logger = createLogger((env.LOG_LEVEL ?? 'debug') as 'debug', logs);
 
-  const saved = new Map(Object.keys(env).map((name) => [name, process.env[name]]));
+  // No tenant file, as on a fresh clone: a developer's own config/tenants.yaml must not count.
+  const noTenantsFile = env.TENANTS_FILE === undefined;
+  const saved = new Map(
+    [...Object.keys(env), 'TENANTS_FILE'].map((name) => [name, process.env[name]]),
+  );
   Object.assign(process.env, env);
+  if (noTenantsFile) delete process.env.TENANTS_FILE;
+  const cwd = process.cwd();
+  if (noTenantsFile) process.chdir(mkdtempSync(join(tmpdir(), 'bgw-no-tenants-')));
   let app: NestFastifyApplication;
   try {
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
@@ -64,6 +74,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<TestGa
     await setupApp(app);
     await app.getHttpAdapter().getInstance().ready();
   } finally {
+    process.chdir(cwd);
     for (const [name, value] of saved) {
       if (value === undefined) delete process.env[name];
       else process.env[name] = value;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
+import { describeSkipped } from './skip';
 
 /** The Redis the shared-state suites use (127.0.0.1:6379 on every machine and in CI). */
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -23,10 +24,7 @@ export function describeWithRedis(name: string, suite: () => void): void {
     });
     return;
   }
-  process.stderr.write(
-    `\nSKIPPED "${name}": ${reason}. Start Redis or set TEST_REDIS_URL to run it.\n`,
-  );
-  describe.skip(name, suite);
+  describeSkipped(name, `${reason}. Start Redis or set TEST_REDIS_URL to run it.`, suite);
 }
 
 /** A key prefix of its own per test, so that suites running at once never see each other. */
