@@ -6,6 +6,7 @@ import { chatIdPathSegment } from '../messages/recipients';
 import type { AttemptDeadline } from './attempt-deadline';
 import { BLOOIO_BASE_URL } from './blooio.constants';
 import { keepOnlyTransport } from './lean-axios';
+import { UpstreamAnswerTooLargeError } from './undici.adapter';
 import {
   BlooioHttpError,
   BlooioNetworkError,
@@ -92,9 +93,12 @@ export class BlooioClient {
       });
       status = response.status;
       text = response.data;
-      retryAfter = firstValue(response.headers['retry-after']);
+      retryAfter = validRetryAfter(firstValue(response.headers['retry-after']));
     } catch (error) {
       if (signal.aborted) throw new BlooioTimeoutError();
+      if (error instanceof UpstreamAnswerTooLargeError) {
+        throw new BlooioUnreadableResponseError(error.status, 'larger than the gateway reads');
+      }
       throw new BlooioNetworkError(networkReason(error));
     }
 
@@ -109,7 +113,8 @@ export class BlooioClient {
       {
         ...(safeCode(errorBody.code, command.apiKey) && { code: errorBody.code }),
         ...(typeof errorBody.message === 'string' && {
-          message: command.apiKey.scrubEchoes(errorBody.message).slice(0, 1_000),
+          // Scrubbed a little past what is kept, so that a key cut at the end is still seen whole.
+          message: command.apiKey.scrubEchoes(errorBody.message.slice(0, 2_000)).slice(0, 1_000),
         }),
       },
       retryAfter,
@@ -123,6 +128,22 @@ function firstValue(header: unknown): string | undefined {
   const value: unknown = Array.isArray(header) ? header[0] : header;
   return typeof value === 'string' ? value : undefined;
 }
+
+/**
+ * Retry-After as RFC 9110 §10.2.3 allows it (delay-seconds, or an HTTP-date), else undefined, so
+ * that the gateway's own value is used: whatever Blooio sends is never repeated to callers as is.
+ */
+export function validRetryAfter(value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
+  if (!trimmed) return undefined;
+  if (/^\d{1,10}$/.test(trimmed)) return trimmed;
+  if (IMF_FIXDATE.test(trimmed) && !Number.isNaN(Date.parse(trimmed))) return trimmed;
+  return undefined;
+}
+
+/** `Sun, 06 Nov 1994 08:49:37 GMT`, the HTTP-date senders must use (RFC 9110 §5.6.7). */
+const IMF_FIXDATE =
+  /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/;
 
 function parseJsonObject(text: string): Record<string, unknown> | undefined {
   try {
