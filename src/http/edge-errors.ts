@@ -7,7 +7,7 @@ import { resolveProblem } from '../problems/problem.mapper';
 import { ProblemException } from '../problems/problem.exception';
 import '../problems/problem-details.filter';
 import { renderProblem } from '../problems/problem.renderer';
-import { closeLingering, isLingering } from './lingering-close';
+import { closeLingering, isAnswered, isLingering } from './lingering-close';
 
 /**
  * Errors Fastify raises before a route runs (a malformed URL…), which never reach Nest's filter:
@@ -61,7 +61,11 @@ export function answerClientError(error: Error & { code?: string }, socket: Sock
   const answering = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
   // A connection that never sent a byte gets no answer (nobody is waiting for one); nor does one
   // whose answer has begun.
-  if (isLingering(socket)) return; // already answered; more of the same request is arriving
+  if (isAnswered(socket)) {
+    // This request has had its answer; what is left is the rest of its body, arriving too slowly.
+    if (!isLingering(socket)) socket.destroy();
+    return;
+  }
   const silent =
     !socket.writable ||
     answering?.headersSent === true ||

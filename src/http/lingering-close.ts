@@ -7,9 +7,13 @@ export const LINGER_BYTES = 1_048_576;
 export const LINGER_MS = 5_000;
 
 const lingering = new WeakSet<Socket>();
+export const isLingering = (socket: Socket): boolean => lingering.has(socket);
+/** Connections whose current request was answered before its body had arrived. */
+const answeredEarly = new WeakSet<Socket>();
 
-export function isLingering(socket: Socket): boolean {
-  return lingering.has(socket);
+/** True when the connection's current request has had its answer (or the socket is closing). */
+export function isAnswered(socket: Socket): boolean {
+  return lingering.has(socket) || answeredEarly.has(socket);
 }
 
 /**
@@ -48,6 +52,9 @@ export function registerLingeringClose(fastify: FastifyInstance): void {
   fastify.addHook('onSend', (request, _reply, payload, done) => {
     const socket = request.raw.socket as (Socket & { destroySoon?: () => void }) | null;
     if (socket && !request.raw.complete) {
+      // Node reads (and drops) the rest of the body; a timeout meanwhile needs no second answer.
+      answeredEarly.add(socket);
+      request.raw.once('end', () => answeredEarly.delete(socket));
       // Node calls socket.destroySoon() after the last answer of a connection (_http_server.js).
       socket.destroySoon = () => closeLingering(socket);
     }
