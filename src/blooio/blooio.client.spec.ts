@@ -1,4 +1,4 @@
-import { validRetryAfter } from './blooio.client';
+import { retryAfterToPassOn, validRetryAfter } from './blooio.client';
 
 describe('validRetryAfter (what the client passes on)', () => {
   it.each([
@@ -16,5 +16,14 @@ describe('validRetryAfter (what the client passes on)', () => {
     [undefined, undefined],
   ])('%j → %j', (given, expected) => {
     expect(validRetryAfter(given)).toBe(expected);
+  });
+});
+
+describe('retryAfterToPassOn', () => {
+  it("passes a valid one on, replaces an invalid one with the gateway's, invents none", () => {
+    expect(retryAfterToPassOn('7')).toBe('7');
+    expect(retryAfterToPassOn('soon')).toBe('1');
+    expect(retryAfterToPassOn('')).toBe('1');
+    expect(retryAfterToPassOn(undefined)).toBeUndefined();
   });
 });

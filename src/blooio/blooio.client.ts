@@ -93,7 +93,7 @@ export class BlooioClient {
       });
       status = response.status;
       text = response.data;
-      retryAfter = validRetryAfter(firstValue(response.headers['retry-after']));
+      retryAfter = retryAfterToPassOn(firstValue(response.headers['retry-after']));
     } catch (error) {
       if (signal.aborted) throw new BlooioTimeoutError();
       if (error instanceof UpstreamAnswerTooLargeError) {
@@ -129,9 +129,21 @@ function firstValue(header: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
+/** The gateway's own Retry-After, in place of one from Blooio that is not valid. */
+export const GATEWAY_RETRY_AFTER = '1';
+
 /**
- * Retry-After as RFC 9110 §10.2.3 allows it (delay-seconds, or an HTTP-date), else undefined, so
- * that the gateway's own value is used: whatever Blooio sends is never repeated to callers as is.
+ * Blooio's Retry-After as the caller gets it: none when Blooio sent none (a quota has no known
+ * end, and none is invented), Blooio's when valid, else the gateway's own.
+ */
+export function retryAfterToPassOn(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  return validRetryAfter(value) ?? GATEWAY_RETRY_AFTER;
+}
+
+/**
+ * Retry-After as RFC 9110 §10.2.3 allows it (delay-seconds, or an HTTP-date), else undefined:
+ * whatever else Blooio sends is never repeated to callers as is.
  */
 export function validRetryAfter(value: string | undefined): string | undefined {
   const trimmed = value?.trim();

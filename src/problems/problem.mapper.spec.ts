@@ -45,7 +45,7 @@ describe('resolveProblem', () => {
       expect(resolveProblem(new BlooioHttpError(429, {}, '7')).headers).toEqual({
         'retry-after': '7',
       });
-      expect(resolveProblem(new BlooioHttpError(429, {})).headers).toEqual({ 'retry-after': '1' });
+      expect(resolveProblem(new BlooioHttpError(429, {})).headers).toEqual({});
     });
 
     it('maps timeouts, network failures and unreadable answers', () => {

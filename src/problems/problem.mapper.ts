@@ -122,8 +122,7 @@ function fromBlooio(error: BlooioError): ResolvedProblem {
     return {
       ...problem('upstream_rate_limited', said),
       upstream,
-      // Blooio's value when it is a valid one (the client checks), else the gateway's own.
-      headers: { 'retry-after': error.retryAfter ?? '1' },
+      headers: error.retryAfter ? { 'retry-after': error.retryAfter } : {},
     };
   }
   if (status === 503) return { ...problem('upstream_unavailable', said), upstream };
