@@ -4,11 +4,18 @@ import { SwaggerModule } from '@nestjs/swagger';
 import type { Logger } from 'pino';
 import { PACKAGE_VERSION } from './common/package-info';
 import { answerClientError, answerFrameworkError } from './http/edge-errors';
+import { registerHostHeaderCheck } from './http/host-header.hook';
 import { registerJsonBodyParser } from './http/json-body.parser';
+import { registerLingeringClose } from './http/lingering-close';
 import { registerMethodNotAllowed } from './http/method-not-allowed.hook';
 import { ObjectPrototypeKeysPipe } from './http/object-prototype-keys.pipe';
 import { requestIdFor } from './http/request-id';
-import { appConfig, type AppConfig } from './config/app.config';
+import {
+  appConfig,
+  DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  type AppConfig,
+} from './config/app.config';
 import { createOpenApiDocument } from './openapi/openapi.document';
 import { registerDrainingConnectionClose } from './lifecycle/draining.hook';
 import { ShutdownState } from './lifecycle/shutdown-state';
@@ -37,14 +44,31 @@ export const NEST_APPLICATION_OPTIONS = { bodyParser: false, abortOnError: false
 
 export interface AdapterOptions {
   bodyLimitBytes: number;
+  /** REQUEST_TIMEOUT_MS: the whole request (headers and body) must arrive within it. */
+  requestTimeoutMs?: number;
+  /** KEEP_ALIVE_TIMEOUT_MS: an idle keep-alive connection is closed after it. */
+  keepAliveTimeoutMs?: number;
   logger: Logger;
 }
 
 /** The Fastify instance: body limit, request ids, and the pino logger (one JSON line per request). */
 export function createFastifyAdapter(options: AdapterOptions): FastifyAdapter {
   const requestLog = new RequestLogController(createRequestLogger(options.logger));
+  const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const adapter = new FastifyAdapter({
     bodyLimit: options.bodyLimitBytes,
+    // Slow clients (headers or body trickled, a connection that never sends) are cut after
+    // requestTimeout with a 408 (answerClientError). Node checks every connectionsCheckingInterval
+    // (30 s by default, which would double the bound), so check often: it is a walk of a list.
+    requestTimeout,
+    keepAliveTimeout: options.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+    http: {
+      requestTimeout,
+      headersTimeout: requestTimeout,
+      connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(requestTimeout / 4))),
+      // A missing or repeated Host is answered as a problem (host-header.hook.ts), not Node's bare 400.
+      requireHostHeader: false,
+    },
     loggerInstance: options.logger,
     logController: requestLog,
     genReqId: requestIdFor,
@@ -74,6 +98,8 @@ export async function setupApp(app: NestFastifyApplication): Promise<void> {
     void reply.header('x-request-id', request.id);
     done();
   });
+  registerHostHeaderCheck(fastify);
+  registerLingeringClose(fastify);
   registerIdempotencyKeyEcho(fastify);
   registerMethodNotAllowed(fastify);
   registerDrainingConnectionClose(fastify, app.get(ShutdownState));

@@ -17,7 +17,12 @@ async function bootstrap(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule,
-    createFastifyAdapter({ bodyLimitBytes: config.bodyLimitBytes, logger }),
+    createFastifyAdapter({
+      bodyLimitBytes: config.bodyLimitBytes,
+      requestTimeoutMs: config.requestTimeoutMs,
+      keepAliveTimeoutMs: config.keepAliveTimeoutMs,
+      logger,
+    }),
     { ...NEST_APPLICATION_OPTIONS, logger: new PinoNestLogger(logger) },
   );
   await setupApp(app);

@@ -6,6 +6,7 @@ import type { AttemptDeadline } from './attempt-deadline';
 import { chatIdPathSegment } from './chat-id';
 import { BLOOIO_BASE_URL } from './blooio.constants';
 import { keepOnlyTransport } from './lean-axios';
+import { UpstreamAnswerTooLargeError } from './undici.adapter';
 import {
   BlooioHttpError,
   BlooioNetworkError,
@@ -187,9 +188,12 @@ export class BlooioClient {
       });
       status = response.status;
       text = response.data;
-      retryAfter = firstValue(response.headers['retry-after']);
+      retryAfter = retryAfterToPassOn(firstValue(response.headers['retry-after']));
     } catch (error) {
       if (signal.aborted) throw new BlooioTimeoutError();
+      if (error instanceof UpstreamAnswerTooLargeError) {
+        throw new BlooioUnreadableResponseError(error.status, 'larger than the gateway reads');
+      }
       throw new BlooioNetworkError(networkReason(error));
     }
 
@@ -204,7 +208,8 @@ export class BlooioClient {
       {
         ...(safeCode(errorBody.code, apiKey) && { code: errorBody.code }),
         ...(typeof errorBody.message === 'string' && {
-          message: apiKey.scrubEchoes(errorBody.message).slice(0, 1_000),
+          // Scrubbed a little past what is kept, so that a key cut at the end is still seen whole.
+          message: apiKey.scrubEchoes(errorBody.message.slice(0, 2_000)).slice(0, 1_000),
         }),
       },
       retryAfter,
@@ -218,6 +223,34 @@ function firstValue(header: unknown): string | undefined {
   const value: unknown = Array.isArray(header) ? header[0] : header;
   return typeof value === 'string' ? value : undefined;
 }
+
+/** The gateway's own Retry-After, in place of one from Blooio that is not valid. */
+export const GATEWAY_RETRY_AFTER = '1';
+
+/**
+ * Blooio's Retry-After as the caller gets it: none when Blooio sent none (a quota has no known
+ * end, and none is invented), Blooio's when valid, else the gateway's own.
+ */
+export function retryAfterToPassOn(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  return validRetryAfter(value) ?? GATEWAY_RETRY_AFTER;
+}
+
+/**
+ * Retry-After as RFC 9110 §10.2.3 allows it (delay-seconds, or an HTTP-date), else undefined:
+ * whatever else Blooio sends is never repeated to callers as is.
+ */
+export function validRetryAfter(value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
+  if (!trimmed) return undefined;
+  if (/^\d{1,10}$/.test(trimmed)) return trimmed;
+  if (IMF_FIXDATE.test(trimmed) && !Number.isNaN(Date.parse(trimmed))) return trimmed;
+  return undefined;
+}
+
+/** `Sun, 06 Nov 1994 08:49:37 GMT`, the HTTP-date senders must use (RFC 9110 §5.6.7). */
+const IMF_FIXDATE =
+  /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/;
 
 function parseJsonObject(text: string): Record<string, unknown> | undefined {
   try {

@@ -11,7 +11,7 @@ export class BlooioHttpError extends BlooioError {
   constructor(
     readonly status: number,
     readonly body: Pick<BlooioErrorBody, 'code' | 'message'>,
-    /** Blooio's Retry-After header, passed on as given. */
+    /** Blooio's Retry-After header when valid (delay-seconds or an HTTP-date), passed on. */
     readonly retryAfter?: string,
     /** Blooio sent a `code` (even one not passed on): a coded 429 is a quota, never retried. */
     readonly coded: boolean = body.code !== undefined,
@@ -37,10 +37,13 @@ export class BlooioNetworkError extends BlooioError {
   }
 }
 
-/** A 2xx answer the gateway cannot read. */
+/** A 2xx answer the gateway cannot read, or any answer larger than the gateway reads. */
 export class BlooioUnreadableResponseError extends BlooioError {
-  constructor(readonly status: number) {
-    super(`Blooio answered ${status} with a body that is not a JSON object`);
+  constructor(
+    readonly status: number,
+    reason = 'not a JSON object',
+  ) {
+    super(`Blooio answered ${status} with a body ${reason}`);
     this.name = 'BlooioUnreadableResponseError';
   }
 }

@@ -2,9 +2,24 @@ import type { AxiosAdapter, AxiosResponse } from 'axios';
 import type { Dispatcher } from 'undici';
 
 /**
+ * The most of one Blooio answer (success or error) the gateway reads: Blooio's answers are a few
+ * hundred bytes; anything beyond this is refused unread as an unreadable answer (502).
+ */
+export const MAX_UPSTREAM_ANSWER_BYTES = 1_048_576;
+
+/** An answer larger than MAX_UPSTREAM_ANSWER_BYTES: the rest was not read. */
+export class UpstreamAnswerTooLargeError extends Error {
+  constructor(readonly status: number) {
+    super(`the upstream answer is larger than ${MAX_UPSTREAM_ANSWER_BYTES} bytes`);
+    this.name = 'UpstreamAnswerTooLargeError';
+  }
+}
+
+/**
  * An axios adapter that sends through an undici dispatcher (keep-alive pool per origin) instead of
  * Node's http module: same axios API for @nestjs/axios users, about twice the throughput.
- * It returns the body as text and resolves for every status; callers decide what is an error.
+ * It returns the body as text (at most MAX_UPSTREAM_ANSWER_BYTES) and resolves for every status;
+ * callers decide what is an error.
  * `config.signal` aborts the request (the deadline).
  */
 export function createUndiciAdapter(dispatcher: Dispatcher): AxiosAdapter {
@@ -22,7 +37,7 @@ export function createUndiciAdapter(dispatcher: Dispatcher): AxiosAdapter {
       signal: config.signal,
     });
     const result: AxiosResponse<string> = {
-      data: await response.body.text(),
+      data: await readCapped(response.statusCode, response.headers, response.body),
       status: response.statusCode,
       statusText: '',
       // axios wraps these in AxiosHeaders itself (dispatchRequest), arrays included.
@@ -69,4 +84,28 @@ function parseOrigin(written: string): string {
     throw new TypeError('the Blooio adapter needs an absolute http(s) URL without credentials');
   }
   return parsed.origin;
+}
+
+/** The body as UTF-8 text, or UpstreamAnswerTooLargeError as soon as it passes the cap. */
+async function readCapped(
+  status: number,
+  headers: Record<string, string | string[] | undefined>,
+  body: Dispatcher.ResponseData['body'],
+): Promise<string> {
+  const declared = Number(headers['content-length']);
+  if (declared > MAX_UPSTREAM_ANSWER_BYTES) {
+    body.destroy();
+    throw new UpstreamAnswerTooLargeError(status);
+  }
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    length += chunk.length;
+    if (length > MAX_UPSTREAM_ANSWER_BYTES) {
+      body.destroy();
+      throw new UpstreamAnswerTooLargeError(status);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, length).toString('utf8');
 }

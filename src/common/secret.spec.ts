@@ -35,3 +35,50 @@ describe('Secret', () => {
     expect(secret.scrubEchoes(text)).toBe(text);
   });
 });
+
+describe('Secret.scrubEchoes on large input', () => {
+  const secret = new Secret(KEY);
+
+  it('agrees with a plain check of every 8-character window', () => {
+    const pieces = new Set<string>();
+    for (let start = 0; start + 8 <= KEY.length; start += 1) pieces.add(KEY.slice(start, start + 8));
+    const reference = (text: string) =>
+      secret.scrub(text).replace(/[A-Za-z0-9\-._~+/]{8,}/g, (run) => {
+        for (let start = 0; start + 8 <= run.length; start += 1) {
+          if (pieces.has(run.slice(start, start + 8))) return '[redacted]';
+        }
+        return run;
+      });
+    const alphabet = `${KEY}abcxyz019 .-/[]`;
+    let seed = 7;
+    const random = () => (seed = (seed * 48_271) % 2_147_483_647) / 2_147_483_647;
+    for (let round = 0; round < 500; round += 1) {
+      let text = '';
+      const length = Math.floor(random() * 80);
+      for (let i = 0; i < length; i += 1) {
+        text +=
+          random() < 0.1
+            ? KEY.slice(Math.floor(random() * 30), Math.floor(random() * 40))
+            : alphabet[Math.floor(random() * alphabet.length)];
+      }
+      expect(secret.scrubEchoes(text)).toBe(reference(text));
+    }
+  });
+
+  it('scrubs a 6 MB run of token characters without overflowing the stack, in linear time', () => {
+    const echoed = `${'b'.repeat(3_000_000)}${KEY.slice(3, 20)}${'c'.repeat(3_000_000)} tail`;
+    expect(secret.scrubEchoes(echoed)).toBe('[redacted] tail');
+
+    // Linear: ten times the text costs about ten times as much, not a hundred (generous bound).
+    const time = (text: string) => {
+      const started = process.hrtime.bigint();
+      expect(secret.scrubEchoes(text)).toBe(text);
+      return Number(process.hrtime.bigint() - started);
+    };
+    const small = 'a'.repeat(200_000);
+    const large = 'a'.repeat(2_000_000);
+    time(small);
+    const ratio = time(large) / Math.max(time(small), 1);
+    expect(ratio).toBeLessThan(40);
+  });
+});

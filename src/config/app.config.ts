@@ -8,6 +8,10 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export const DEFAULT_TENANTS_FILE = 'config/tenants.yaml';
+/** Defaults of the HTTP edge's timeouts (REQUEST_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS). */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+// Longer than the usual load balancer's idle timeout (60 s), as Fastify's own default.
+export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 72_000;
 
 export interface AppConfig {
   port: number;
@@ -19,6 +23,13 @@ export interface AppConfig {
   tenantsFileExists: boolean;
   sandboxApiKey?: string;
   bodyLimitBytes: number;
+  /**
+   * Longest a client may take to send a whole request, headers and body (slow clients are cut,
+   * 408); also the bound on receiving the headers alone.
+   */
+  requestTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open between requests. */
+  keepAliveTimeoutMs: number;
   logLevel: LogLevel;
   docsEnabled: boolean;
   /** After SIGTERM, how long in-flight requests may take before their connections are cut. */
@@ -57,6 +68,13 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       'a bearer token: 1 to 512 letters, digits or -._~+/ (then = padding)',
     ),
     bodyLimitBytes: read.int('BODY_LIMIT_BYTES', 262_144, 1_024, 10_485_760),
+    requestTimeoutMs: read.int('REQUEST_TIMEOUT_MS', DEFAULT_REQUEST_TIMEOUT_MS, 100, 300_000),
+    keepAliveTimeoutMs: read.int(
+      'KEEP_ALIVE_TIMEOUT_MS',
+      DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+      100,
+      600_000,
+    ),
     logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
     docsEnabled: read.bool('DOCS_ENABLED') ?? true,
     shutdownGraceMs: read.int('SHUTDOWN_GRACE_MS', 10_000, 0, 3_600_000),

@@ -40,6 +40,8 @@ describe('configuration', () => {
       host: '0.0.0.0',
       sandbox: false,
       bodyLimitBytes: 262_144,
+      requestTimeoutMs: 30_000,
+      keepAliveTimeoutMs: 72_000,
       logLevel: 'info',
       docsEnabled: true,
     });

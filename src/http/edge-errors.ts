@@ -4,7 +4,9 @@ import type { Socket } from 'node:net';
 import { HttpException } from '@nestjs/common';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { resolveProblem } from '../problems/problem.mapper';
+import { ProblemException } from '../problems/problem.exception';
 import { renderProblem } from '../problems/problem.renderer';
+import { closeLingering, isAnswered, isLingering } from './lingering-close';
 
 /**
  * Errors Fastify raises before a route runs (a malformed URL…), which never reach Nest's filter:
@@ -43,25 +45,63 @@ const PARSER_ERRORS: Record<string, { status: number; path: string; message: str
     message: 'must not come with Transfer-Encoding: chunked',
   },
 };
+
 const MALFORMED = { status: 400, path: 'request', message: 'is not valid HTTP/1.1' };
 
-/** Node's HTTP parser refused the request (bad Content-Length, headers too large): no Fastify yet. */
+/** Node's requestTimeout/headersTimeout (REQUEST_TIMEOUT_MS): the request did not arrive in time. */
+const REQUEST_TIMEOUT = 'ERR_HTTP_REQUEST_TIMEOUT';
+
+/**
+ * Node's HTTP parser refused the request (bad Content-Length, headers too large), or the client
+ * took longer than REQUEST_TIMEOUT_MS to send it: answered when nothing of an answer has been
+ * written yet, and the connection closed in every case (Node leaves that to this handler).
+ */
 export function answerClientError(error: Error & { code?: string }, socket: Socket): void {
-  if (!socket.writable) return;
-  const { status, path, message } = PARSER_ERRORS[error.code ?? ''] ?? MALFORMED;
+  const answering = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  // A connection that never sent a byte gets no answer (nobody is waiting for one); nor does one
+  // whose answer has begun.
+  if (isAnswered(socket)) {
+    // This request has had its answer; what is left is the rest of its body, arriving too slowly.
+    if (!isLingering(socket)) socket.destroy();
+    return;
+  }
+  const silent =
+    !socket.writable ||
+    answering?.headersSent === true ||
+    (error.code === REQUEST_TIMEOUT && socket.bytesRead === 0);
+  if (silent) {
+    socket.destroy();
+    return;
+  }
   const requestId = randomUUID();
-  const problem = {
-    ...resolveProblem(new HttpException(`The HTTP request is malformed: ${path} ${message}`, 400)),
-    status,
-    errors: [{ path, message }],
-  };
+  const problem =
+    error.code === REQUEST_TIMEOUT
+      ? {
+          ...resolveProblem(
+            new ProblemException('request_timeout', {
+              detail:
+                'The request did not arrive completely within the time allowed; send it again',
+            }),
+          ),
+        }
+      : parserProblem(error.code);
   const rendered = renderProblem(problem, requestId);
   const head = [
-    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`,
+    `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status] ?? ''}`,
     ...Object.entries(rendered.headers).map(([name, value]) => `${name}: ${value}`),
     `content-length: ${Buffer.byteLength(rendered.body)}`,
     `x-request-id: ${requestId}`,
     'connection: close',
   ];
-  socket.end(`${head.join('\r\n')}\r\n\r\n${rendered.body}`);
+  socket.write(`${head.join('\r\n')}\r\n\r\n${rendered.body}`);
+  closeLingering(socket);
+}
+
+function parserProblem(code: string | undefined) {
+  const { status, path, message } = PARSER_ERRORS[code ?? ''] ?? MALFORMED;
+  return {
+    ...resolveProblem(new HttpException(`The HTTP request is malformed: ${path} ${message}`, 400)),
+    status,
+    errors: [{ path, message }],
+  };
 }

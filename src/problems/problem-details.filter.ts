@@ -12,7 +12,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    const problem = resolveProblem(exception);
+    const problem = resolveProblem(exception, { bodyLimitBytes: request.routeOptions?.bodyLimit });
 
     if (problem.unexpected) {
       this.logger.error({ err: exception, requestId: request.id }, 'unexpected error');

@@ -13,6 +13,11 @@ export interface ProblemOptions {
   extensions?: Record<string, unknown>;
 }
 
+/** The most field errors one answer lists. */
+export const MAX_FIELD_ERRORS = 20;
+/** A field path longer than this (a key of thousands of characters) is cut in the answer. */
+export const MAX_PATH_LENGTH = 200;
+
 /** An error the gateway means to answer with: a catalogue code plus what the caller needs. */
 export class ProblemException extends HttpException {
   readonly code: ProblemCode;
@@ -25,10 +30,25 @@ export class ProblemException extends HttpException {
     this.problem = options;
   }
 
+  /**
+   * A validation failure: at most MAX_FIELD_ERRORS errors, each path at most MAX_PATH_LENGTH
+   * characters, so that no body makes a large answer; `truncated: true` says some were left out.
+   */
   static validation(errors: FieldError[]): ProblemException {
+    const shown = errors
+      .slice(0, MAX_FIELD_ERRORS)
+      .map((error) =>
+        error.path.length > MAX_PATH_LENGTH
+          ? { ...error, path: `${error.path.slice(0, MAX_PATH_LENGTH)}…` }
+          : error,
+      );
+    const more = errors.length - shown.length;
     return new ProblemException('validation_failed', {
-      errors,
-      detail: errors.map((e) => `${e.path} ${e.message}`).join('; '),
+      errors: shown,
+      detail:
+        shown.map((e) => `${e.path} ${e.message}`).join('; ') +
+        (more > 0 ? `; and ${more} more` : ''),
+      ...(more > 0 && { extensions: { truncated: true } }),
     });
   }
 }

@@ -33,14 +33,22 @@ const STATUS_CODES: Record<number, ProblemCode> = {
   405: 'method_not_allowed',
   413: 'payload_too_large',
   415: 'unsupported_media_type',
+  408: 'request_timeout',
   429: 'rate_limited',
+  503: 'not_ready',
 };
 
 /** Statuses Blooio uses to refuse a message that the caller sees as they are (§3). */
 const MIRRORED_REJECTIONS = new Set([402, 403, 404, 409]);
 
+/** What the request knows that a framework error does not say. */
+export interface ProblemContext {
+  /** The route's body limit, named in a 413. */
+  bodyLimitBytes?: number;
+}
+
 /** Turns anything thrown while serving a request into the problem to answer (DESIGN.md §3). */
-export function resolveProblem(exception: unknown): ResolvedProblem {
+export function resolveProblem(exception: unknown, context: ProblemContext = {}): ResolvedProblem {
   if (exception instanceof ProblemException) {
     const { problem: options } = exception;
     return {
@@ -64,7 +72,7 @@ export function resolveProblem(exception: unknown): ResolvedProblem {
     };
   }
   // Nest hands Fastify's own errors (body parsing, size, media type) over as HttpExceptions.
-  if (exception instanceof HttpException) return fromHttpException(exception);
+  if (exception instanceof HttpException) return fromHttpException(exception, context);
   return {
     code: 'internal_error',
     status: 500,
@@ -128,9 +136,19 @@ function fromBlooio(error: BlooioError): ResolvedProblem {
   return { ...problem('upstream_error', said), upstream };
 }
 
-function fromHttpException(exception: HttpException): ResolvedProblem {
+function fromHttpException(exception: HttpException, context: ProblemContext): ResolvedProblem {
   const status = exception.getStatus();
   const code = STATUS_CODES[status] ?? (status >= 500 ? 'internal_error' : 'validation_failed');
+  if (code === 'payload_too_large' && context.bodyLimitBytes !== undefined) {
+    return problem(
+      code,
+      `The body must be at most ${context.bodyLimitBytes} bytes; this one is larger`,
+    );
+  }
+  if (code === 'not_ready') {
+    // A 503 from inside the framework (Terminus while shutting down…): not a gateway bug.
+    return problem(code, 'The gateway cannot serve this request now; try again');
+  }
   return {
     code,
     status: code === 'internal_error' ? 500 : status,

@@ -68,7 +68,12 @@ export async function startGateway(options: GatewayOptions = {}): Promise<TestGa
   try {
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
     app = moduleRef.createNestApplication<NestFastifyApplication>(
-      createFastifyAdapter({ bodyLimitBytes: Number(env.BODY_LIMIT_BYTES ?? 262_144), logger }),
+      createFastifyAdapter({
+        bodyLimitBytes: Number(env.BODY_LIMIT_BYTES ?? 262_144),
+        ...(env.REQUEST_TIMEOUT_MS && { requestTimeoutMs: Number(env.REQUEST_TIMEOUT_MS) }),
+        ...(env.KEEP_ALIVE_TIMEOUT_MS && { keepAliveTimeoutMs: Number(env.KEEP_ALIVE_TIMEOUT_MS) }),
+        logger,
+      }),
       { ...NEST_APPLICATION_OPTIONS, logger: new PinoNestLogger(logger) },
     );
     await setupApp(app);
