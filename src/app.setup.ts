@@ -10,6 +10,7 @@ import { ObjectPrototypeKeysPipe } from './http/object-prototype-keys.pipe';
 import { readMessageAt } from './messages/validation/field-message';
 import { requestIdFor } from './http/request-id';
 import { appConfig, type AppConfig } from './config/app.config';
+import { serveOpenApiJson } from './openapi/openapi-json.route';
 import { createOpenApiDocument } from './openapi/openapi.document';
 import type { FieldError } from './problems/problem-details';
 import { registerDrainingConnectionClose } from './lifecycle/draining.hook';
@@ -106,11 +107,14 @@ export async function setupApp(app: NestFastifyApplication): Promise<void> {
   if (config.docsEnabled) {
     const document = createOpenApiDocument(app, PACKAGE_VERSION);
     SwaggerModule.setup(DOCS_PATH, app, document, {
+      // The JSON is served by serveOpenApiJson: the committed file's bytes.
+      raw: ['yaml'],
       jsonDocumentUrl: OPENAPI_JSON_PATH,
       yamlDocumentUrl: `${DOCS_PATH}/openapi.yaml`,
       customSiteTitle: 'blooio-gateway API',
       swaggerOptions: { persistAuthorization: true, displayRequestDuration: true },
     });
+    serveOpenApiJson(app, OPENAPI_JSON_PATH, document);
   }
   await app.init();
 }
