@@ -16,6 +16,7 @@ import {
   DEFAULT_REQUEST_TIMEOUT_MS,
   type AppConfig,
 } from './config/app.config';
+import { serveOpenApiJson } from './openapi/openapi-json.route';
 import { createOpenApiDocument } from './openapi/openapi.document';
 import { registerDrainingConnectionClose } from './lifecycle/draining.hook';
 import { ShutdownState } from './lifecycle/shutdown-state';
@@ -123,11 +124,14 @@ export async function setupApp(app: NestFastifyApplication): Promise<void> {
   if (config.docsEnabled) {
     const document = createOpenApiDocument(app, PACKAGE_VERSION);
     SwaggerModule.setup(DOCS_PATH, app, document, {
+      // The JSON is served by serveOpenApiJson: the committed file's bytes.
+      raw: ['yaml'],
       jsonDocumentUrl: OPENAPI_JSON_PATH,
       yamlDocumentUrl: `${DOCS_PATH}/openapi.yaml`,
       customSiteTitle: 'blooio-gateway API',
       swaggerOptions: { persistAuthorization: true, displayRequestDuration: true },
     });
+    serveOpenApiJson(app, OPENAPI_JSON_PATH, document);
   }
   await app.init();
 }

@@ -32,11 +32,101 @@ describe('API documentation (e2e)', () => {
     expect(response.text).toContain('swagger-ui');
   });
 
-  it('serves the committed openapi.json (run `npm run openapi` after changing a DTO or controller)', () => {
-    const committed: unknown = JSON.parse(
-      readFileSync(join(__dirname, '..', 'openapi.json'), 'utf8'),
-    );
-    expect(served).toEqual(committed);
+  it('serves the committed openapi.json byte for byte (run `npm run openapi` after changing a DTO or controller)', async () => {
+    const committed = readFileSync(join(__dirname, '..', 'openapi.json'));
+    const response = await gateway
+      .http()
+      .get('/docs/openapi.json')
+      .buffer(true)
+      .parse((res, done) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => done(null, Buffer.concat(chunks)));
+      })
+      .expect(200);
+    expect(response.headers['content-type']).toMatch(/^application\/json/);
+    const bytes = response.body as Buffer;
+    // Compare as text first for a readable diff, then the bytes themselves.
+    expect(bytes.toString('utf8')).toBe(committed.toString('utf8'));
+    expect(bytes.equals(committed)).toBe(true);
+  });
+
+  it('never pre-fills Idempotency-Key: Swagger UI would reuse one key for every example', () => {
+    const operation = served.paths['/v1/messages'].post as unknown as {
+      parameters: {
+        name: string;
+        description: string;
+        example?: unknown;
+        examples?: unknown;
+        schema: Record<string, unknown>;
+      }[];
+    };
+    const header = operation.parameters.find((p) => p.name === 'Idempotency-Key');
+    expect(header).toBeDefined();
+    expect(header).not.toHaveProperty('example');
+    expect(header).not.toHaveProperty('examples');
+    expect(header?.schema).not.toHaveProperty('example');
+    expect(header?.schema).not.toHaveProperty('default');
+    // Still documented, with a sample to copy.
+    expect(header?.description).toMatch(/for example `[^`]+`/);
+  });
+
+  it('starts the request examples with the simplest, each body listing recipients first', () => {
+    const operation = served.paths['/v1/messages'].post as unknown as {
+      requestBody: {
+        content: {
+          'application/json': { examples: Record<string, { summary: string; value: object }> };
+        };
+      };
+    };
+    const examples = Object.values(operation.requestBody.content['application/json'].examples);
+    expect(examples[0].summary).toBe('Text to one phone number');
+    expect(examples[0].value).toEqual({
+      recipients: [expect.any(String)],
+      text: expect.any(String),
+    });
+    for (const { summary, value } of examples) {
+      expect({ summary, first: Object.keys(value)[0] }).toEqual({ summary, first: 'recipients' });
+    }
+  });
+
+  it('shows success answers that can happen: one message, a group, a text array, never all at once', () => {
+    const { responses } = served.paths['/v1/messages'].post as unknown as {
+      responses: Record<
+        string,
+        {
+          content: Record<string, { examples: Record<string, { value: Record<string, unknown> }> }>;
+        }
+      >;
+    };
+    const examples = responses['202'].content['application/json'].examples;
+    expect(Object.keys(examples)).toEqual(['single', 'group', 'textArray']);
+    for (const [name, { value }] of Object.entries(examples)) {
+      // Blooio answers message_id or message_ids, never both.
+      expect({ name, both: 'messageId' in value && 'messageIds' in value }).toEqual({
+        name,
+        both: false,
+      });
+    }
+    expect(examples.group.value).toHaveProperty('groupId');
+    expect(examples.textArray.value).toHaveProperty('messageIds');
+  });
+
+  it('types status as an integer and documents X-Request-Id on every response', () => {
+    for (const name of ['ProblemDetailsDto', 'UpstreamErrorDto']) {
+      expect(served.components.schemas[name].properties?.status).toMatchObject({ type: 'integer' });
+    }
+    const operations = Object.values(served.paths).flatMap((ops) => Object.values(ops));
+    expect(operations.length).toBeGreaterThan(3);
+    for (const operation of operations) {
+      for (const [status, response] of Object.entries(operation.responses)) {
+        const headers = (response as { headers?: Record<string, unknown> }).headers ?? {};
+        expect({ status, requestId: 'X-Request-Id' in headers }).toEqual({
+          status,
+          requestId: true,
+        });
+      }
+    }
   });
 
   it('documents bearer auth on every /v1 operation', () => {
@@ -64,7 +154,7 @@ describe('API documentation (e2e)', () => {
       '503',
       '504',
     ]) {
-      expect(responses[status]?.content?.['application/problem+json']).toEqual({
+      expect(responses[status]?.content?.['application/problem+json']).toMatchObject({
         schema: { $ref: '#/components/schemas/ProblemDetailsDto' },
       });
     }

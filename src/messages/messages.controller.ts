@@ -14,15 +14,18 @@ import { Authenticated } from '../tenants/authenticated.decorator';
 import { CurrentPrincipal } from '../tenants/current-principal.decorator';
 import type { Principal } from '../tenants/tenant';
 import { SendMessageResponseDto } from './dto/send-message-response.dto';
+import {
+  SEND_MESSAGE_REPLAY_EXAMPLES,
+  SEND_MESSAGE_RESPONSE_EXAMPLES,
+} from './dto/send-message-response.examples';
 import { SendMessageDto } from './dto/send-message.dto';
 import { SEND_MESSAGE_EXAMPLES } from './dto/send-message.examples';
 import { MessagesService } from './messages.service';
 import { SendValidationFilter } from './send-validation.filter';
 import { NewUpstreamTrace } from './upstream-trace.decorator';
 
-/** On every answer of this route, problems included. */
+/** On every answer of this route, problems included (X-Request-Id is on every answer anywhere). */
 const RESPONSE_HEADERS = {
-  'X-Request-Id': { description: 'Request id, for support and logs', schema: { type: 'string' } },
   [IDEMPOTENCY_KEY_HEADER]: {
     description:
       'The Idempotency-Key of the request, repeated (when one was sent, once and well-formed)',
@@ -64,14 +67,19 @@ export class MessagesController {
   @ApiHeader({
     name: IDEMPOTENCY_KEY_HEADER,
     required: false,
+    // No `example`: Swagger UI would pre-fill it, and every other example would then reuse one key
+    // (422 idempotency_key_reused).
     description:
-      'Makes retries safe: the same key sends at most once. 1 to 255 printable ASCII characters.',
-    schema: { type: 'string', minLength: 1, maxLength: 255, example: 'order-1234-shipped' },
+      'Makes retries safe: the same key sends at most once. 1 to 255 printable ASCII characters, ' +
+      'one per message you mean to send, for example `order-1234-shipped`. Leave it empty to ' +
+      'send without one.',
+    schema: { type: 'string', minLength: 1, maxLength: 255 },
   })
   @ApiResponse({
     status: 202,
     description: 'Accepted for sending',
     type: SendMessageResponseDto,
+    examples: SEND_MESSAGE_RESPONSE_EXAMPLES,
     headers: RESPONSE_HEADERS,
   })
   @ApiResponse({
@@ -79,6 +87,7 @@ export class MessagesController {
     description:
       'A replay: this Idempotency-Key was already sent, and this is that answer again (Idempotent-Replayed: true). No new message.',
     type: SendMessageResponseDto,
+    examples: SEND_MESSAGE_REPLAY_EXAMPLES,
     headers: REPLAY_HEADERS,
   })
   @ApiProblemResponses(

@@ -2,6 +2,7 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiExtraModels, ApiResponse, getSchemaPath } from '@nestjs/swagger';
 import { PROBLEM_CATALOGUE, type ProblemCode } from './problem-catalogue';
 import { ProblemDetailsDto } from './dto/problem-details.dto';
+import { problemExamplesFor } from './dto/problem.examples';
 
 type HeaderObjects = Record<string, { description: string; schema: { type: 'string' } }>;
 
@@ -22,7 +23,8 @@ const HEADERS_BY_STATUS: Record<number, HeaderObjects> = {
 };
 
 /**
- * Documents error answers as problem+json, one response per status listing the codes it can carry.
+ * Documents error answers as problem+json, one response per status listing the codes it can carry,
+ * with one named example per way each code happens (bodies rendered from the catalogue).
  * `@ApiProblemResponses({ 422: ['upstream_rejected', 'message_failed'] })`.
  */
 export function ApiProblemResponses(
@@ -40,7 +42,10 @@ export function ApiProblemResponses(
           .join('; '),
         ...headersFor(routeHeaders, HEADERS_BY_STATUS[Number(status)]),
         content: {
-          'application/problem+json': { schema: { $ref: getSchemaPath(ProblemDetailsDto) } },
+          'application/problem+json': {
+            schema: { $ref: getSchemaPath(ProblemDetailsDto) },
+            examples: problemExamplesFor(Number(status), codes),
+          },
         },
       }),
     ),

@@ -1,6 +1,7 @@
 /**
- * Request bodies shown in Swagger UI ("Try it out" starts from the first). Each is valid for the
- * sandbox's demo tenant; an e2e test sends every one of them.
+ * Request bodies shown in Swagger UI, in this order ("Try it out" starts from the first, the
+ * simplest); each lists `recipients` first. Each is valid for the sandbox's demo tenant: an e2e
+ * test and the browser test send every one of them.
  */
 export const SEND_MESSAGE_EXAMPLES: Record<string, { summary: string; value: object }> = {
   text: {
@@ -13,6 +14,13 @@ export const SEND_MESSAGE_EXAMPLES: Record<string, { summary: string; value: obj
       recipients: ['+15551234567', 'jane@example.com'],
       text: 'Dinner at 8?',
       effect: 'confetti',
+    },
+  },
+  textArray: {
+    summary: 'Several texts, one message each (answered with messageIds)',
+    value: {
+      recipients: ['+15551234567'],
+      text: ['Your order has shipped', 'Track it in the app'],
     },
   },
   national: {

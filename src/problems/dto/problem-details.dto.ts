@@ -14,10 +14,8 @@ export class FieldErrorDto {
 }
 
 export class UpstreamErrorDto {
-  /**
-   * Blooio's HTTP status.
-   * @example 429
-   */
+  /** Blooio's HTTP status. */
+  @ApiProperty({ type: 'integer', example: 429 })
   status!: number;
 
   /**
@@ -45,10 +43,8 @@ export class ProblemDetailsDto {
   @ApiProperty({ example: 'Request validation failed' })
   title!: string;
 
-  /**
-   * HTTP status code.
-   * @example 400
-   */
+  /** HTTP status code (the same as the answer's). */
+  @ApiProperty({ type: 'integer', minimum: 400, maximum: 599, example: 400 })
   status!: number;
 
   /** What went wrong with this request. */

@@ -1,0 +1,275 @@
+import type { Response } from 'supertest';
+import { SEND_MESSAGE_EXAMPLES } from '../src/messages/dto/send-message.examples';
+import { SIMULATOR_MAGIC_NUMBERS } from '../src/sandbox/blooio-simulator';
+import { bearer, startGatewayWithSimulator } from './support/gateway';
+import { freePort } from './support/process';
+import { KEYS, testTenantsDocument } from './support/tenants.fixture';
+
+jest.setTimeout(60_000);
+
+type Example = { summary: string; value: Record<string, unknown> };
+type Responses = Record<
+  string,
+  { content: Record<string, { examples?: Record<string, Example> }> }
+>;
+type Document = { paths: Record<string, Record<string, { responses: Responses }>> };
+type Gateway = Awaited<ReturnType<typeof startGatewayWithSimulator>>;
+
+/** The gateways a case needs: the usual one, one with tight limits, one whose Redis is gone. */
+interface Gateways {
+  main: Gateway;
+  tight: Gateway;
+  noRedis: Gateway;
+}
+
+const blooioError = (status: number, message: string, code?: string) => ({
+  error: code ?? 'error',
+  message,
+  status,
+  ...(code && { code }),
+});
+
+const send = (gateway: Gateway, body: object = { recipients: ['+15551234567'], text: 'hi' }) =>
+  gateway.http().post('/v1/messages').set(bearer(KEYS.acmeOrders)).send(body);
+
+async function until(check: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** How to make the gateway really answer each documented example (by example name). */
+const PRODUCERS: Record<string, (g: Gateways) => Promise<Response>> = {
+  validation_failed: ({ main }) => send(main, { recipients: ['not a number'], text: 'hi' }),
+  unauthenticated: ({ main }) => main.http().post('/v1/messages').send({}),
+  forbidden: ({ main }) =>
+    main
+      .http()
+      .post('/v1/messages')
+      .set(bearer(KEYS.acmeReadOnly))
+      .send({ recipients: ['+15551234567'], text: 'hi' }),
+  sender_not_allowed: ({ main }) =>
+    send(main, { recipients: ['+15551234567'], sender: '+15559990000', text: 'hi' }),
+  idempotency_key_in_use: async ({ main }) => {
+    main.simulator.enqueueFault({ delayMs: 1_500 });
+    const seen = main.simulator.requests.length;
+    const body = { recipients: ['+15551234567'], text: 'in flight' };
+    const first = send(main, body)
+      .set('Idempotency-Key', 'docs-in-use')
+      .then((r) => r);
+    await until(() => main.simulator.requests.length > seen);
+    const second = await send(main, body).set('Idempotency-Key', 'docs-in-use');
+    expect((await first).status).toBe(202);
+    return second;
+  },
+  payload_too_large: ({ main }) =>
+    send(main, { recipients: ['+15551234567'], text: 'x'.repeat(300_000) }),
+  unsupported_media_type: ({ main }) =>
+    main
+      .http()
+      .post('/v1/messages')
+      .set(bearer(KEYS.acmeOrders))
+      .set('content-type', 'text/plain')
+      .send('hello'),
+  idempotency_key_reused: async ({ main }) => {
+    await send(main, { recipients: ['+15551234567'], text: 'a' })
+      .set('Idempotency-Key', 'docs-reused')
+      .expect(202);
+    return send(main, { recipients: ['+15551234567'], text: 'b' }).set(
+      'Idempotency-Key',
+      'docs-reused',
+    );
+  },
+  message_failed: ({ main }) =>
+    send(main, { recipients: [SIMULATOR_MAGIC_NUMBERS.sendFailed], text: 'hi' }),
+  ...Object.fromEntries(
+    (
+      [
+        ['upstream_rejected_payment_required', 402, 'Plan limit reached', 'payment_required'],
+        ['upstream_rejected_inbound_only', 403, 'Inbound-only', 'inbound_only_no_prior_inbound'],
+        ['upstream_rejected_not_found', 404, 'Chat not found', 'chat_not_found'],
+        ['upstream_rejected_conflict', 409, 'Conflicting send', 'conflict'],
+        ['upstream_rejected', 400, 'Attachment first', 'attachment_first_message_not_allowed'],
+        ['upstream_rate_limited', 429, 'Outbound limit', 'outbound_limit_reached'],
+        ['upstream_error', 500, 'Internal server error', undefined],
+        ['upstream_unavailable', 503, 'No active number', undefined],
+      ] as const
+    ).map(([name, status, message, code]) => [
+      name,
+      ({ main }: Gateways) => {
+        main.simulator.enqueueFault({ status, body: blooioError(status, message, code) });
+        return send(main);
+      },
+    ]),
+  ),
+  rate_limited: async ({ tight }) => {
+    await send(tight).expect(202);
+    return send(tight);
+  },
+  upstream_auth_failed: ({ main }) =>
+    main
+      .http()
+      .post('/v1/messages')
+      .set(bearer(KEYS.initech))
+      .send({ recipients: ['+15551234567'], text: 'hi' }),
+  upstream_error_unreachable: ({ main }) => {
+    main.simulator.enqueueFault({ reset: true });
+    return send(main);
+  },
+  upstream_unavailable_circuit_open: async ({ tight }) => {
+    // tight's breaker opens after one failure; globex has no rate limit of its own.
+    tight.simulator.enqueueFault({ status: 500, body: blooioError(500, 'Simulated fault') });
+    const globex = () =>
+      tight
+        .http()
+        .post('/v1/messages')
+        .set(bearer(KEYS.globex))
+        .send({ recipients: ['+15551234567'], text: 'hi' });
+    expect((await globex()).status).toBe(502);
+    return globex();
+  },
+  upstream_timeout: ({ main }) => {
+    main.simulator.enqueueFault({ hang: true });
+    return send(main);
+  },
+  store_unavailable: ({ noRedis }) => send(noRedis),
+  not_ready: ({ noRedis }) => noRedis.http().get('/health/ready'),
+};
+
+/** Examples no request can provoke from outside, with the reason. */
+const UNPRODUCIBLE: Record<string, string> = {
+  internal_error: 'a fault in the gateway itself; its body is checked by problem.mapper.spec',
+};
+
+/** The JSON's skeleton: object keys and value types, arrays by their first item. */
+/** Examples whose detail states a limit that this suite sets lower than the default. */
+const DETAIL_NAMES_TEST_SETTINGS = new Set(['rate_limited']);
+
+function shapeOf(value: unknown): unknown {
+  if (Array.isArray(value)) return value.length > 0 ? [shapeOf(value[0])] : [];
+  if (typeof value !== 'object' || value === null) return typeof value;
+  return Object.fromEntries(
+    Object.keys(value)
+      .sort()
+      .map((key) => [key, shapeOf((value as Record<string, unknown>)[key])]),
+  );
+}
+
+describe('OpenAPI examples are what the gateway answers (e2e)', () => {
+  let gateways: Gateways;
+  let document: Document;
+
+  beforeAll(async () => {
+    const deadRedis = await freePort();
+    // One after another: each reads process.env while it boots.
+    const main = await startGatewayWithSimulator({
+      env: { BLOOIO_MAX_RETRIES: '0', BLOOIO_BREAKER_THRESHOLD: '1000', BLOOIO_TIMEOUT_MS: '2000' },
+    });
+    const tight = await startGatewayWithSimulator({
+      tenants: testTenantsDocument({ acmeRateLimit: { perSecond: 1, perMinute: 100 } }),
+      env: { BLOOIO_MAX_RETRIES: '0', BLOOIO_BREAKER_THRESHOLD: '1' },
+    });
+    const noRedis = await startGatewayWithSimulator({
+      env: { REDIS_URL: `redis://127.0.0.1:${deadRedis}`, REDIS_COMMAND_TIMEOUT_MS: '300' },
+    });
+    gateways = { main, tight, noRedis };
+    document = (await main.http().get('/docs/openapi.json').expect(200)).body as Document;
+  });
+  afterAll(async () => {
+    await Promise.all(Object.values(gateways ?? {}).map((gateway: Gateway) => gateway.close()));
+  });
+
+  const problemExamples = (): [string, string, string, Example][] =>
+    Object.entries(document.paths).flatMap(([path, operations]) =>
+      Object.values(operations).flatMap((operation) =>
+        Object.entries(operation.responses).flatMap(([status, response]) =>
+          Object.entries(response.content?.['application/problem+json']?.examples ?? {}).map(
+            ([name, example]) => [path, status, name, example] as [string, string, string, Example],
+          ),
+        ),
+      ),
+    );
+
+  it('documents every status and code of the send operation with an example of its own', () => {
+    const { responses } = document.paths['/v1/messages'].post;
+    for (const [status, response] of Object.entries(responses)) {
+      if (status.startsWith('2')) continue;
+      const examples = Object.values(response.content['application/problem+json'].examples ?? {});
+      expect({ status, documented: examples.length > 0 }).toEqual({ status, documented: true });
+      for (const { value } of examples) expect(value.status).toBe(Number(status));
+    }
+    // Blooio's refusals appear under each status they are answered with.
+    const codes = (status: string) =>
+      Object.values(responses[status].content['application/problem+json'].examples ?? {}).map(
+        (example) => example.value.code,
+      );
+    for (const status of ['402', '403', '404', '409', '422']) {
+      expect(codes(status)).toContain('upstream_rejected');
+    }
+  });
+
+  it('gives `errors` only to validation failures and `upstream` only where Blooio answered', () => {
+    for (const [, , name, { value }] of problemExamples()) {
+      expect({ name, errors: 'errors' in value }).toEqual({
+        name,
+        errors: value.code === 'validation_failed',
+      });
+      if (value.code === 'unauthenticated' || !String(value.code).startsWith('upstream_')) {
+        expect({ name, upstream: 'upstream' in value }).toEqual({ name, upstream: false });
+      }
+    }
+  });
+
+  it('matches a real answer for every example: same status, code, title, type and shape', async () => {
+    const examples = problemExamples();
+    expect(examples.length).toBeGreaterThan(20);
+    for (const [path, status, name, { value }] of examples) {
+      if (UNPRODUCIBLE[name]) continue;
+      const producer = PRODUCERS[name];
+      expect({ path, name, producer: typeof producer }).toEqual({
+        path,
+        name,
+        producer: 'function',
+      });
+      const response = await producer(gateways);
+      const body = response.body as Record<string, unknown>;
+      expect({ name, status: response.status }).toEqual({ name, status: Number(status) });
+      expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+      for (const field of ['type', 'title', 'status', 'code'] as const) {
+        expect({ name, [field]: body[field] }).toEqual({ name, [field]: value[field] });
+      }
+      // The detail too, but where it names this suite's tighter settings.
+      if (!DETAIL_NAMES_TEST_SETTINGS.has(name)) {
+        expect({ name, detail: body.detail }).toEqual({ name, detail: value.detail });
+      }
+      expect({ name, shape: shapeOf(body) }).toEqual({ name, shape: shapeOf(value) });
+    }
+  });
+
+  it('matches a real answer for every success example: same status and fields', async () => {
+    const { responses } = document.paths['/v1/messages'].post;
+    const requests: Record<string, { status: number; body: object; key?: string }> = {
+      single: { status: 202, body: SEND_MESSAGE_EXAMPLES.text.value },
+      group: { status: 202, body: SEND_MESSAGE_EXAMPLES.group.value },
+      textArray: { status: 202, body: SEND_MESSAGE_EXAMPLES.textArray.value },
+      replay: { status: 200, body: SEND_MESSAGE_EXAMPLES.text.value, key: 'docs-replay' },
+    };
+    const { main } = gateways;
+    for (const status of ['202', '200']) {
+      const examples = responses[status].content['application/json'].examples ?? {};
+      expect(Object.keys(examples).length).toBeGreaterThan(0);
+      for (const [name, { value }] of Object.entries(examples)) {
+        const request = requests[name];
+        expect({ name, request: typeof request }).toEqual({ name, request: 'object' });
+        if (request.key) await send(main, request.body).set('Idempotency-Key', request.key);
+        const response = request.key
+          ? await send(main, request.body).set('Idempotency-Key', request.key)
+          : await send(main, request.body);
+        expect({ name, status: response.status }).toEqual({ name, status: Number(status) });
+        expect({ name, shape: shapeOf(response.body) }).toEqual({ name, shape: shapeOf(value) });
+      }
+    }
+  });
+});
