@@ -7,6 +7,7 @@ import type {
   BlooioParticipant,
   BlooioReplyTo,
 } from './blooio-event';
+import { withoutAbsent } from './without-absent';
 
 const EVENT_NAME = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*){1,3}$/;
 const WORD = /^[a-z][a-z0-9_-]{0,31}$/;
@@ -162,7 +163,7 @@ class FieldReader {
       return undefined;
     }
     const items = value.map((entry, i) => item(entry, `${field}.${i}`));
-    return items.every((entry) => entry !== undefined) ? (items) : undefined;
+    return items.every((entry) => entry !== undefined) ? items : undefined;
   }
 }
 
@@ -223,9 +224,4 @@ function replyTo(value: unknown, errors: FieldError[]): BlooioReplyTo | undefine
   }
   errors.push({ path: 'reply_to', message: 'must be {message_id, guid, part_index} or null' });
   return undefined;
-}
-
-/** Drops the fields that are undefined, so that equal events compare and serialise equal. */
-function withoutAbsent<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
