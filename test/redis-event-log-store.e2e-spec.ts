@@ -3,7 +3,13 @@ import Redis from 'ioredis';
 import { RedisEventLogStore } from '../src/events/redis-event-log.store';
 import { StoreUnavailableError } from '../src/redis/store-unavailable.error';
 import { deliveredEvent, eventId, eventLogStoreContract } from './support/event-log-store.contract';
-import { deleteKeys, describeWithRedis, TEST_REDIS_URL, uniqueKeyPrefix } from './support/redis';
+import {
+  deleteKeys,
+  describeWithRedis,
+  replicaConnection,
+  TEST_REDIS_URL,
+  uniqueKeyPrefix,
+} from './support/redis';
 
 const CONTRACT_NOW = Date.parse('2026-12-02T10:00:30.000Z');
 
@@ -16,19 +22,8 @@ describeWithRedis('RedisEventLogStore on a real Redis (e2e)', () => {
     now: () => number = () => CONTRACT_NOW,
     options: { unreachable?: boolean } = {},
   ): Promise<RedisEventLogStore> {
-    const url = new URL(TEST_REDIS_URL);
-    const client = new Redis({
-      host: url.hostname,
-      port: options.unreachable ? 1 : Number(url.port || 6379),
-      keyPrefix: prefix,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-      lazyConnect: options.unreachable,
-    });
-    client.on('error', () => undefined);
+    const client = await replicaConnection(prefix, options);
     clients.push(client);
-    if (!options.unreachable) await new Promise((resolve) => client.once('ready', resolve));
     return new RedisEventLogStore(client, ttlMs, now);
   }
 

@@ -3,36 +3,25 @@ import { RedisMessageRecordStore } from '../src/message-records/redis-message-re
 import { StoreUnavailableError } from '../src/redis/store-unavailable.error';
 import { outboundRecord as record } from './support/message-record.fixture';
 import { messageRecordStoreContract } from './support/message-record-store.contract';
-import { deleteKeys, describeWithRedis, TEST_REDIS_URL, uniqueKeyPrefix } from './support/redis';
+import {
+  deleteKeys,
+  describeWithRedis,
+  replicaConnection,
+  TEST_REDIS_URL,
+  uniqueKeyPrefix,
+} from './support/redis';
 
 describeWithRedis('RedisMessageRecordStore on a real Redis (e2e)', () => {
   let prefix = uniqueKeyPrefix();
   const clients: Redis[] = [];
 
-  function replica(
+  async function replica(
     ttlMs = 60_000,
     options: { unreachable?: boolean } = {},
-  ): RedisMessageRecordStore {
-    const url = new URL(TEST_REDIS_URL);
-    const client = new Redis({
-      host: url.hostname,
-      port: options.unreachable ? 1 : Number(url.port || 6379),
-      keyPrefix: prefix,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-      lazyConnect: options.unreachable,
-    });
-    client.on('error', () => undefined);
+  ): Promise<RedisMessageRecordStore> {
+    const client = await replicaConnection(prefix, options);
     clients.push(client);
     return new RedisMessageRecordStore(client, ttlMs);
-  }
-
-  async function connected(ttlMs?: number): Promise<RedisMessageRecordStore> {
-    const store = replica(ttlMs);
-    const client = clients[clients.length - 1];
-    if (client.status !== 'ready') await new Promise((resolve) => client.once('ready', resolve));
-    return store;
   }
 
   beforeEach(() => {
@@ -47,13 +36,13 @@ describeWithRedis('RedisMessageRecordStore on a real Redis (e2e)', () => {
   describe('the store contract', () => {
     let store: RedisMessageRecordStore;
     beforeEach(async () => {
-      store = await connected();
+      store = await replica();
     });
     messageRecordStoreContract(() => store);
   });
 
   it('applies every one of many concurrent events from two replicas, forward only', async () => {
-    const [a, b] = [await connected(), await connected()];
+    const [a, b] = [await replica(), await replica()];
     await a.save(record());
     const at = (s: number) => `2026-12-02T10:00:${String(s).padStart(2, '0')}.000Z`;
     const updates = [
@@ -80,7 +69,7 @@ describeWithRedis('RedisMessageRecordStore on a real Redis (e2e)', () => {
   });
 
   it('expires a record and its holder entry after the retention, counted from the first write', async () => {
-    const store = await connected(300);
+    const store = await replica(300);
     await store.save(record());
     await store.update('acme', 'msg_1', { status: 'sent', at: '2026-12-02T10:00:01.000Z' });
     const redis = new Redis(TEST_REDIS_URL);
@@ -101,19 +90,19 @@ describeWithRedis('RedisMessageRecordStore on a real Redis (e2e)', () => {
   });
 
   it('refuses key parts that could address another key', async () => {
-    const store = await connected();
+    const store = await replica();
     await expect(store.find('acme:x', 'msg_1')).rejects.toThrow(TypeError);
     await expect(store.save(record({ messageId: 'a:b' }))).rejects.toThrow(TypeError);
   });
 
   it('fails with StoreUnavailableError when Redis does not answer', async () => {
-    const store = replica(60_000, { unreachable: true });
+    const store = await replica(60_000, { unreachable: true });
     await expect(store.find('acme', 'msg_1')).rejects.toBeInstanceOf(StoreUnavailableError);
     await expect(store.save(record())).rejects.toBeInstanceOf(StoreUnavailableError);
   });
 
   it('answers an unreadable record as a store failure, not as a record', async () => {
-    const store = await connected();
+    const store = await replica();
     const redis = new Redis(TEST_REDIS_URL, { keyPrefix: prefix });
     try {
       await redis.set('msg:acme:msg_1', '{"not":"a record"}');

@@ -1,16 +1,6 @@
+import { problemsOf } from '../../test/support/config-problems';
 import { loadConfiguration } from './configuration';
-import { ConfigError } from './env';
 import { loadEventsConfig } from './events.config';
-
-const problemsOf = (load: () => unknown): readonly string[] => {
-  try {
-    load();
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-};
 
 describe('events configuration', () => {
   it('has the documented defaults', () => {
