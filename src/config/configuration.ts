@@ -1,6 +1,7 @@
 import { loadAppConfig } from './app.config';
 import { loadBlooioConfig } from './blooio.config';
 import { ConfigError } from './env';
+import { loadEventsConfig } from './events.config';
 import { loadIdempotencyConfig } from './idempotency.config';
 import { loadRateLimitConfig, loadReadRateLimitConfig } from './rate-limit.config';
 import { loadRedisConfig } from './redis.config';
@@ -8,6 +9,7 @@ import { loadRedisConfig } from './redis.config';
 const NAMESPACE_LOADERS = {
   app: loadAppConfig,
   blooio: loadBlooioConfig,
+  events: loadEventsConfig,
   idempotency: loadIdempotencyConfig,
   rateLimit: loadRateLimitConfig,
   readRateLimit: loadReadRateLimitConfig,

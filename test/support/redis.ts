@@ -59,3 +59,26 @@ export async function deleteKeys(prefix: string): Promise<void> {
     redis.disconnect();
   }
 }
+
+/**
+ * A connection of its own, as each replica has, with the gateway's options (no offline queue, no
+ * retries) on a key prefix; `unreachable` gives one to a closed port. Disconnect it after the test.
+ */
+export async function replicaConnection(
+  prefix: string,
+  options: { unreachable?: boolean } = {},
+): Promise<Redis> {
+  const url = new URL(TEST_REDIS_URL);
+  const client = new Redis({
+    host: url.hostname,
+    port: options.unreachable ? 1 : Number(url.port || 6379),
+    keyPrefix: prefix,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    lazyConnect: options.unreachable,
+  });
+  client.on('error', () => undefined);
+  if (!options.unreachable) await new Promise((resolve) => client.once('ready', resolve));
+  return client;
+}

@@ -1,0 +1,26 @@
+import { Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { eventsConfig, type EventsConfig } from '../config/events.config';
+import { RedisConnection } from '../redis/redis.connection';
+import { EVENT_LOG_STORE, type EventLogStore } from './event-log-store.interface';
+import { MemoryEventLogStore } from './memory-event-log.store';
+import { RedisEventLogStore } from './redis-event-log.store';
+
+/** The event log: Redis with REDIS_URL (shared by replicas, one event however many receive it), else bounded memory. */
+@Module({
+  imports: [ConfigModule.forFeature(eventsConfig)],
+  providers: [
+    {
+      provide: EVENT_LOG_STORE,
+      inject: [eventsConfig.KEY, RedisConnection],
+      useFactory: (config: EventsConfig, redis: RedisConnection): EventLogStore => {
+        const ttlMs = config.eventRetentionSeconds * 1_000;
+        return redis.client
+          ? new RedisEventLogStore(redis.client, ttlMs)
+          : new MemoryEventLogStore(config.eventLogMaxEntries, ttlMs);
+      },
+    },
+  ],
+  exports: [EVENT_LOG_STORE],
+})
+export class EventsModule {}
