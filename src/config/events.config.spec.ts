@@ -8,7 +8,6 @@ describe('events configuration', () => {
       messageRetentionSeconds: 2_592_000,
       eventRetentionSeconds: 604_800,
       webhookToleranceSeconds: 300,
-      readsPerSecond: 50,
       messageRecordsMaxEntries: 100_000,
       eventLogMaxEntries: 100_000,
     });
@@ -20,7 +19,6 @@ describe('events configuration', () => {
         MESSAGE_RETENTION_SECONDS: '3600',
         EVENT_RETENTION_SECONDS: '7200',
         WEBHOOK_TOLERANCE_SECONDS: '120',
-        RATE_LIMIT_READS_PER_SECOND: '5',
         MESSAGE_RECORDS_MAX_ENTRIES: '10',
         EVENT_LOG_MAX_ENTRIES: '20',
       }),
@@ -28,7 +26,6 @@ describe('events configuration', () => {
       messageRetentionSeconds: 3_600,
       eventRetentionSeconds: 7_200,
       webhookToleranceSeconds: 120,
-      readsPerSecond: 5,
       messageRecordsMaxEntries: 10,
       eventLogMaxEntries: 20,
     });
@@ -39,19 +36,17 @@ describe('events configuration', () => {
       MESSAGE_RETENTION_SECONDS: '30d',
       EVENT_RETENTION_SECONDS: '0',
       WEBHOOK_TOLERANCE_SECONDS: '86400',
-      RATE_LIMIT_READS_PER_SECOND: '-1',
     };
     const expected = [
       'MESSAGE_RETENTION_SECONDS: must be a whole number from 1 to 31536000 (got "30d")',
       'EVENT_RETENTION_SECONDS: must be a whole number from 1 to 7776000 (got "0")',
       'WEBHOOK_TOLERANCE_SECONDS: must be a whole number from 1 to 3600 (got "86400")',
-      'RATE_LIMIT_READS_PER_SECOND: must be a whole number from 1 to 1000000 (got "-1")',
     ];
     expect(problemsOf(() => loadEventsConfig(env))).toEqual(expected);
     expect(problemsOf(() => loadConfiguration({ ...env, PORT: 'x' }))).toEqual([
       expect.stringMatching(/^PORT: /),
       ...expected,
     ]);
-    expect(loadConfiguration({ TENANTS_FILE: '/nonexistent.yaml' }).events.readsPerSecond).toBe(50);
+    expect(loadConfiguration({}).events.messageRetentionSeconds).toBe(2_592_000);
   });
 });

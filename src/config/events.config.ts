@@ -10,8 +10,6 @@ export interface EventsConfig {
   eventRetentionSeconds: number;
   /** How far a Blooio signature's `t` may be from now, either way. */
   webhookToleranceSeconds: number;
-  /** Per-tenant limit of the read routes, apart from the sending limit. */
-  readsPerSecond: number;
   /** Memory stores only (no REDIS_URL): the most message records kept; the oldest go first. */
   messageRecordsMaxEntries: number;
   /** Memory stores only: the most events kept, over every tenant; the oldest go first. */
@@ -35,7 +33,6 @@ export function loadEventsConfig(env: NodeJS.ProcessEnv = process.env): EventsCo
     ),
     // Above an hour a captured delivery would stay replayable for too long.
     webhookToleranceSeconds: read.int('WEBHOOK_TOLERANCE_SECONDS', 300, 1, 3_600),
-    readsPerSecond: read.int('RATE_LIMIT_READS_PER_SECOND', 50, 1, 1_000_000),
     messageRecordsMaxEntries: read.int('MESSAGE_RECORDS_MAX_ENTRIES', 100_000, 1, 10_000_000),
     eventLogMaxEntries: read.int('EVENT_LOG_MAX_ENTRIES', 100_000, 1, 10_000_000),
   });
