@@ -1,7 +1,7 @@
 import type { CountryCode } from 'libphonenumber-js';
 import type { Secret } from '../common/secret';
 
-export const SCOPES = ['messages:send', 'messages:read'] as const;
+export const SCOPES = ['messages:send', 'messages:read', 'events:read', 'events:manage'] as const;
 
 export const TENANT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 export const KEY_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
