@@ -62,6 +62,8 @@ describe('parseTenantsDocument', () => {
     expect([...(registry.authenticate('bgw_reporting')?.scopes ?? [])]).toEqual([
       'messages:send',
       'messages:read',
+      'events:read',
+      'events:manage',
     ]);
     expect(registry.authenticate('bgw_unknown')).toBeUndefined();
   });
@@ -105,7 +107,7 @@ describe('parseTenantsDocument', () => {
       'tenants[1].maxRecipients: must be a whole number from 1 to 100',
       'tenants[1].rateLimit.perSecond: must be a whole number from 1 to 1000000',
       'tenants[1].apiKeys[0].sha256: must be 64 hex characters (lowercase)',
-      'tenants[1].apiKeys[0].scopes[0]: must be one of messages:send, messages:read',
+      'tenants[1].apiKeys[0].scopes[0]: must be one of messages:send, messages:read, events:read, events:manage',
       'tenants[1].apiKeys[1].id: duplicate key id "k1"',
     ]);
   });
