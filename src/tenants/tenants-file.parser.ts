@@ -7,6 +7,7 @@ import { ConfigError } from '../config/env';
 import type { RateLimitConfig } from '../config/rate-limit.config';
 import { E164 } from '../common/address-patterns';
 import {
+  blooioKeyIdOf,
   KEY_ID_PATTERN,
   MAX_RECIPIENTS_LIMIT,
   SCOPES,
@@ -18,6 +19,20 @@ import {
 import { TenantRegistry } from './tenant-registry';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
+/** What Blooio's signing secrets look like (`whsec_` + 32 alphanumerics today), bounded. */
+const SIGNING_SECRET = /^whsec_[\x21-\x7e]{16,256}$/;
+const MAX_SIGNING_SECRETS = 3;
+
+/** A number a tenant receives inbound events on, and where the file says so. */
+interface InboundNumber {
+  number: string;
+  path: string;
+}
+
+interface ParsedBlooio {
+  blooio: Tenant['blooio'];
+  inbound: InboundNumber[];
+}
 
 type Json = Record<string, unknown>;
 
@@ -83,12 +98,14 @@ class TenantsFileParser {
     const tenants: Tenant[] = [];
     const principals = new Map<string, Principal>();
     const digestOwners = new Map<string, string>();
+    const inbound: { tenant: Tenant; numbers: InboundNumber[] }[] = [];
 
     list?.forEach((raw, index) => {
       const parsed = this.tenant(raw, `tenants[${index}]`);
       if (!parsed) return;
       const { tenant, keys } = parsed;
       tenants.push(tenant);
+      inbound.push({ tenant, numbers: parsed.inbound });
       keys.forEach(({ path: keyPath, ...key }) => {
         const owner = digestOwners.get(key.sha256);
         if (owner) {
@@ -101,6 +118,7 @@ class TenantsFileParser {
     });
 
     this.duplicates(list ?? [], (index) => `tenants[${index}].id`, 'tenant id');
+    this.disjointInboundNumbers(inbound);
     if (this.problems.length > 0) throw new ConfigError(this.problems);
     return new TenantRegistry(tenants, principals);
   }
@@ -112,6 +130,7 @@ class TenantsFileParser {
     | {
         tenant: Tenant;
         keys: { path: string; id: string; sha256: string; scopes: ReadonlySet<Scope> }[];
+        inbound: InboundNumber[];
       }
     | undefined {
     const node = this.object(raw, path, [
@@ -149,17 +168,24 @@ class TenantsFileParser {
       tenant: {
         id,
         ...(name !== undefined && { name }),
-        blooio,
+        blooio: blooio.blooio,
         ...(defaultCountry !== undefined && { defaultCountry: defaultCountry as CountryCode }),
         maxRecipients,
         rateLimit,
       },
       keys,
+      inbound: blooio.inbound,
     };
   }
 
-  private blooio(raw: unknown, path: string): Tenant['blooio'] | undefined {
-    const node = this.object(raw, path, ['apiKey', 'apiKeyFile', 'senders', 'defaultSender']);
+  private blooio(raw: unknown, path: string): ParsedBlooio | undefined {
+    const node = this.object(raw, path, [
+      'apiKey',
+      'apiKeyFile',
+      'senders',
+      'defaultSender',
+      'webhook',
+    ]);
     if (!node) return undefined;
     const inline = this.string(node.apiKey, `${path}.apiKey`, false);
     const file = this.string(node.apiKeyFile, `${path}.apiKeyFile`, false);
@@ -169,7 +195,7 @@ class TenantsFileParser {
     } else if (inline !== undefined) {
       apiKey = inline;
     } else if (file !== undefined) {
-      apiKey = this.readKeyFile(file, `${path}.apiKeyFile`);
+      apiKey = this.readSecretFile(file, `${path}.apiKeyFile`);
     }
     if (apiKey !== undefined && !/^[\x21-\x7e]{1,512}$/.test(apiKey)) {
       this.problem(
@@ -183,15 +209,8 @@ class TenantsFileParser {
     if (senderList?.length === 0) {
       this.problem(`${path}.senders`, 'must not be empty: leave it out to allow any sender');
     }
-    const senders = senderList?.flatMap((sender, index) => {
-      const value = this.string(sender, `${path}.senders[${index}]`, true);
-      if (value === undefined) return [];
-      if (!E164.test(value)) {
-        this.problem(`${path}.senders[${index}]`, 'must be an E.164 number such as +15550001111');
-        return [];
-      }
-      return [value];
-    });
+    const senderNumbers = this.numbers(senderList, `${path}.senders`);
+    const senders = senderNumbers?.map(({ number }) => number);
     const defaultSender = this.string(node.defaultSender, `${path}.defaultSender`, false);
     if (defaultSender !== undefined) {
       if (!E164.test(defaultSender)) {
@@ -200,15 +219,113 @@ class TenantsFileParser {
         this.problem(`${path}.defaultSender`, 'must be one of senders');
       }
     }
-    if (apiKey === undefined) return undefined;
+    const webhook = this.webhook(node.webhook, `${path}.webhook`, senderNumbers ?? []);
+    if (apiKey === undefined || !webhook) return undefined;
     return {
-      apiKey: new Secret(apiKey),
-      ...(senders && { senders: [...new Set(senders)] }),
-      ...(defaultSender !== undefined && { defaultSender }),
+      blooio: {
+        apiKey: new Secret(apiKey),
+        ...(senders && { senders: [...new Set(senders)] }),
+        ...(defaultSender !== undefined && { defaultSender }),
+        keyId: blooioKeyIdOf(apiKey),
+        webhook: {
+          signingSecrets: webhook.signingSecrets,
+          inboundNumbers: [...new Set(webhook.inbound.map(({ number }) => number))],
+        },
+      },
+      inbound: webhook.inbound,
     };
   }
 
-  private readKeyFile(file: string, path: string): string | undefined {
+  /**
+   * `blooio.webhook` (DESIGN §11). Left out: no secrets, so nothing is received, and no inbound
+   * numbers. Its `inboundNumbers` default to the senders (and to none when senders is left out).
+   */
+  private webhook(
+    raw: unknown,
+    path: string,
+    senders: InboundNumber[],
+  ): { signingSecrets: Secret[]; inbound: InboundNumber[] } | undefined {
+    if (raw === undefined || raw === null) return { signingSecrets: [], inbound: [] };
+    const node = this.object(raw, path, ['signingSecrets', 'signingSecretFiles', 'inboundNumbers']);
+    if (!node) return undefined;
+    let secrets: { value: string | undefined; path: string }[] = [];
+    if ((node.signingSecrets === undefined) === (node.signingSecretFiles === undefined)) {
+      this.problem(path, 'needs exactly one of signingSecrets or signingSecretFiles');
+    } else {
+      const field = node.signingSecrets !== undefined ? 'signingSecrets' : 'signingSecretFiles';
+      const list = this.array(node[field], `${path}.${field}`, true);
+      if (list && list.length > MAX_SIGNING_SECRETS) {
+        this.problem(`${path}.${field}`, `must list 1 to ${MAX_SIGNING_SECRETS} secrets`);
+      } else if (list) {
+        secrets = list.map((item, index) => {
+          const itemPath = `${path}.${field}[${index}]`;
+          const text = this.string(item, itemPath, true);
+          const value =
+            text === undefined || field === 'signingSecrets'
+              ? text
+              : this.readSecretFile(text, itemPath);
+          // Never echoes the value: a malformed secret may still be a real one, one character off.
+          if (value !== undefined && !SIGNING_SECRET.test(value)) {
+            this.problem(itemPath, 'must be whsec_ followed by 16 to 256 visible ASCII characters');
+            return { value: undefined, path: itemPath };
+          }
+          return { value, path: itemPath };
+        });
+      }
+    }
+    const inboundList = this.array(node.inboundNumbers, `${path}.inboundNumbers`, false);
+    const inbound = inboundList ? this.numbers(inboundList, `${path}.inboundNumbers`) : senders;
+    if (secrets.length === 0 || secrets.some(({ value }) => value === undefined) || !inbound) {
+      return undefined;
+    }
+    return {
+      signingSecrets: secrets.map(({ value }) => new Secret(value as string)),
+      inbound,
+    };
+  }
+
+  /**
+   * Tenants that share a Blooio key all get that key's inbound events, and only the receiving
+   * number tells whose each is: two of them on one number would make it ambiguous.
+   */
+  private disjointInboundNumbers(tenants: { tenant: Tenant; numbers: InboundNumber[] }[]): void {
+    const owners = new Map<string, { tenant: Tenant; path: string }>();
+    for (const { tenant, numbers } of tenants) {
+      for (const { number, path } of numbers) {
+        const key = `${tenant.blooio.keyId} ${number}`;
+        const owner = owners.get(key);
+        if (!owner) {
+          owners.set(key, { tenant, path });
+        } else if (owner.tenant !== tenant) {
+          const viaSenders = /\.senders\[\d+\]$/.test(path);
+          this.problem(
+            path,
+            `tenants "${owner.tenant.id}" and "${tenant.id}" share a Blooio key and both receive ` +
+              `on ${number} (${owner.path}): inbound numbers of one key must be disjoint` +
+              (viaSenders ? ' (inboundNumbers defaults to senders)' : ''),
+          );
+        }
+      }
+    }
+  }
+
+  /** A list of E.164 numbers, each with its path; undefined when the list is not one. */
+  private numbers(list: unknown[] | undefined, path: string): InboundNumber[] | undefined {
+    if (!list) return undefined;
+    return list.flatMap((item, index) => {
+      const itemPath = `${path}[${index}]`;
+      const value = this.string(item, itemPath, true);
+      if (value === undefined) return [];
+      if (!E164.test(value)) {
+        this.problem(itemPath, 'must be an E.164 number such as +15550001111');
+        return [];
+      }
+      return [{ number: value, path: itemPath }];
+    });
+  }
+
+  /** A key or secret mounted as a file (relative to the tenant file), trailing newline trimmed. */
+  private readSecretFile(file: string, path: string): string | undefined {
     try {
       return readFileSync(resolve(this.context.baseDir, file), 'utf8').replace(/\r?\n$/, '');
     } catch (error) {
