@@ -174,6 +174,31 @@ describe('parseTenantsDocument', () => {
     ]);
   });
 
+  it('reads a field left empty in YAML (null) as left out, so a tenant is never dropped silently', () => {
+    const tenant = { ...validTenant(), name: null, rateLimit: null, maxRecipients: null };
+    tenant.blooio = {
+      apiKey: null as unknown as string,
+      senders: null,
+      defaultSender: null,
+    } as never;
+    expect(problemsOf({ tenants: [tenant] })).toEqual([
+      'tenants[0].blooio: needs exactly one of apiKey or apiKeyFile',
+    ]);
+    const fine = { ...validTenant(), name: null, rateLimit: null, maxRecipients: null };
+    const parsed = parseTenantsDocument({ tenants: [fine] }, context).tenants[0];
+    expect(parsed).toMatchObject({ maxRecipients: 10, rateLimit: rateLimitDefaults });
+    expect(parsed).not.toHaveProperty('name');
+  });
+
+  it('reports a malformed Blooio key, a tenant list item that is not a mapping and root fields', () => {
+    const tenant = { ...validTenant(), blooio: { apiKey: 'has space' } };
+    expect(problemsOf({ tenants: [tenant, 'acme'], extra: 1 })).toEqual([
+      '(root).extra: is not a known field (expected tenants)',
+      'tenants[0].blooio.apiKey: must be 1 to 512 visible ASCII characters',
+      'tenants[1]: must be a mapping',
+    ]);
+  });
+
   it('fills in ${NAME} in scopes too, as in every string', () => {
     const tenant = validTenant();
     tenant.apiKeys = [{ ...tenant.apiKeys[0], scopes: ['${SCOPE}'] }];
