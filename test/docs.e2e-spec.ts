@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hashApiKey } from '../src/common/api-key';
 import { startGateway, startGatewayWithSimulator } from './support/gateway';
-import { BLOOIO_KEYS, KEYS, testTenantsDocument } from './support/tenants.fixture';
+import { BLOOIO_KEYS, KEYS, testTenantsDocument, WEBHOOK_SECRETS } from './support/tenants.fixture';
 
 type Schema = {
   properties?: Record<string, Schema & { description?: string; example?: unknown }>;
@@ -199,6 +199,9 @@ describe('API documentation (e2e)', () => {
       ...Object.values(KEYS),
       ...Object.values(KEYS).map(hashApiKey),
       ...Object.values(BLOOIO_KEYS),
+      ...Object.values(WEBHOOK_SECRETS),
+      // No Blooio webhook signing secret of any tenant, nor one made up as an example.
+      'whsec_',
     ];
     for (const secret of secrets) expect(text).not.toContain(secret);
     expect(text).not.toContain(gateway.simulator.baseUrl);
