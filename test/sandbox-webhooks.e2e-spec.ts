@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { EVENT_LOG_STORE, type EventLogStore } from '../src/events/event-log-store.interface';
 import { createLogger } from '../src/logging/logger';
 import { SandboxService } from '../src/sandbox/sandbox.service';
@@ -5,6 +8,7 @@ import { loopbackUrlOf, registerSandboxReceivers } from '../src/sandbox-receiver
 import { SANDBOX_SENDERS } from '../src/tenants/sandbox-tenant';
 import { bearer, startGateway, type TestGateway } from './support/gateway';
 import { LogCapture } from './support/log-capture';
+import { distFile, freePort, runNode } from './support/process';
 
 jest.setTimeout(60_000);
 
@@ -72,5 +76,32 @@ describe('the sandbox closes the loop: send → signed webhooks → the event lo
     expect(messageId).toMatch(/^msg_/);
     // The one-time secret stays in memory: not in any log.
     expect(gateway.logs.text + bootLog.text).not.toMatch(/whsec_/);
+  });
+});
+
+describe('npm start in a fresh folder closes the loop too (e2e, the built gateway)', () => {
+  it('logs the simulator’s signed webhooks for a send as received by its own receiver', async () => {
+    const port = await freePort();
+    const gateway = runNode(distFile('main.js'), [], {
+      cwd: mkdtempSync(join(tmpdir(), 'bgw-loop-')),
+      env: { PORT: String(port) },
+    });
+    try {
+      const [, key] = await gateway.waitForOutput(/Demo key:\s+(bgw_[0-9A-Za-z]{40})/);
+      const response = await fetch(`http://127.0.0.1:${port}/v1/messages`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ recipients: ['+15551234567'], text: 'hello' }),
+      });
+      expect(response.status).toBe(202);
+      // The simulated reply, about 8 s later, is recorded in the demo tenant's event log.
+      await gateway.waitForOutput(
+        /"route":"\/webhooks\/blooio\/:tenantId","status":204,"tenant":"demo","webhookEvent":"message.received","webhookOutcome":"accepted"/,
+        30_000,
+      );
+      expect(gateway.stdout()).not.toMatch(/whsec_|x-blooio-signature/i);
+    } finally {
+      await gateway.stop();
+    }
   });
 });
