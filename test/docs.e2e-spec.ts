@@ -51,6 +51,28 @@ describe('API documentation (e2e)', () => {
     expect(bytes.equals(committed)).toBe(true);
   });
 
+  it("documents Blooio's webhook receiver: no bearer key, its signature header, its answers", () => {
+    const operation = served.paths['/webhooks/blooio/{tenantId}'].post as unknown as {
+      tags: string[];
+      security?: unknown;
+      parameters: { name: string; in: string; required?: boolean }[];
+      responses: Record<string, { headers?: Record<string, unknown> }>;
+    };
+    expect(operation.tags).toEqual(['blooio-webhooks']);
+    expect(operation.security).toBeUndefined();
+    expect(operation.parameters).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: 'tenantId', in: 'path' }),
+        expect.objectContaining({ name: 'X-Blooio-Signature', in: 'header', required: true }),
+      ]),
+    );
+    expect(Object.keys(operation.responses)).toEqual(
+      expect.arrayContaining(['204', '400', '401', '503']),
+    );
+    // Its 401 is not a bearer challenge.
+    expect(operation.responses['401'].headers?.['WWW-Authenticate']).toBeUndefined();
+  });
+
   it('never pre-fills Idempotency-Key: Swagger UI would reuse one key for every example', () => {
     const operation = served.paths['/v1/messages'].post as unknown as {
       parameters: {
