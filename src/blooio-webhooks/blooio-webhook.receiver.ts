@@ -208,7 +208,8 @@ export class BlooioWebhookReceiver implements OnApplicationShutdown {
     afterMs: number,
     storeRetries = STORE_RETRIES,
   ): void {
-    const key = `${tenant.id}\u0000${eventId}`;
+    // Tenant ids hold no `/` (TENANT_ID_PATTERN).
+    const key = `${tenant.id}/${eventId}`;
     if (this.pending.has(key)) return;
     if (this.pending.size >= MAX_PENDING_RECHECKS) {
       throw new ProblemException('store_unavailable', {
