@@ -26,7 +26,7 @@ const LAYERS = [
   ['common'],
 ];
 const SIDEWAYS = { cli: ['openapi'], logging: ['http'] };
-const ROOT_FILES = ['main', 'app\\.module', 'app\\.setup', 'request-context'];
+const ROOT_FILES = ['main', 'app\\.module', 'app\\.setup', 'request-context', 'sandbox-receivers'];
 
 /** One no-restricted-imports config per folder: its own layer's others and every layer above. */
 const importDirection = LAYERS.flatMap((layer, index) =>

@@ -11,6 +11,7 @@ import { describeBoot } from './boot-summary';
 import { createLogger } from './logging/logger';
 import { PinoNestLogger } from './logging/pino-nest.logger';
 import { SandboxService } from './sandbox/sandbox.service';
+import { loopbackUrlOf, registerSandboxReceivers } from './sandbox-receivers';
 
 async function bootstrap(): Promise<void> {
   const { app: config } = loadConfiguration();
@@ -32,6 +33,8 @@ async function bootstrap(): Promise<void> {
 
   const sandbox = app.get(SandboxService);
   if (sandbox.enabled) {
+    // After listen: the simulator posts to the receiver as soon as it is registered.
+    await registerSandboxReceivers(app, loopbackUrlOf(app.getHttpServer()), logger);
     printSandboxBanner(
       await app.getUrl(),
       await sandbox.startSimulator(),

@@ -16,6 +16,15 @@ export interface RequestContext {
   upstream?: UpstreamTrace;
   /** The problem answered: set by ProblemDetailsFilter, or by the replay of a recorded one. */
   problem?: { code: string; upstreamStatus?: number };
+  /** The body's exact bytes, on routes whose config sets `rawBody` (http/json-body.parser.ts). */
+  rawBody?: Buffer;
+  /**
+   * On a `rawBody` route, why the body is not a JSON object: kept for the route to answer after it
+   * has authenticated the bytes (a forged body must not learn more than an unsigned one).
+   */
+  bodyError?: Error;
+  /** How a Blooio webhook delivery ended, for the request log (blooio-webhooks/). */
+  webhook?: { tenant: string; event?: string; outcome: string; reason?: string };
 }
 
 // A global augmentation: every file is compiled with it, so none imports this file for its effect.
@@ -27,5 +36,7 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Set by @Authenticated (tenants/): refuse a caller without a gateway key before its body. */
     gatewayKeyRequired?: boolean;
+    /** Keep the body's exact bytes in `request.rawBody` and defer a JSON error to the route. */
+    rawBody?: boolean;
   }
 }

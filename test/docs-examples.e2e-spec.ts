@@ -135,6 +135,12 @@ const PRODUCERS: Record<string, (g: Gateways) => Promise<Response>> = {
     return send(main);
   },
   store_unavailable: ({ noRedis }) => send(noRedis),
+  webhook_signature_invalid: ({ main }) =>
+    main
+      .http()
+      .post('/webhooks/blooio/acme')
+      .set({ 'content-type': 'application/json', 'x-blooio-signature': 't=1,v1=00' })
+      .send('{"event":"message.sent","message_id":"msg_1"}'),
   not_ready: ({ noRedis }) => noRedis.http().get('/health/ready'),
 };
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hashApiKey } from '../src/common/api-key';
 import { startGateway, startGatewayWithSimulator } from './support/gateway';
-import { BLOOIO_KEYS, KEYS, testTenantsDocument } from './support/tenants.fixture';
+import { BLOOIO_KEYS, KEYS, testTenantsDocument, WEBHOOK_SECRETS } from './support/tenants.fixture';
 
 type Schema = {
   properties?: Record<string, Schema & { description?: string; example?: unknown }>;
@@ -49,6 +49,28 @@ describe('API documentation (e2e)', () => {
     // Compare as text first for a readable diff, then the bytes themselves.
     expect(bytes.toString('utf8')).toBe(committed.toString('utf8'));
     expect(bytes.equals(committed)).toBe(true);
+  });
+
+  it("documents Blooio's webhook receiver: no bearer key, its signature header, its answers", () => {
+    const operation = served.paths['/webhooks/blooio/{tenantId}'].post as unknown as {
+      tags: string[];
+      security?: unknown;
+      parameters: { name: string; in: string; required?: boolean }[];
+      responses: Record<string, { headers?: Record<string, unknown> }>;
+    };
+    expect(operation.tags).toEqual(['blooio-webhooks']);
+    expect(operation.security).toBeUndefined();
+    expect(operation.parameters).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: 'tenantId', in: 'path' }),
+        expect.objectContaining({ name: 'X-Blooio-Signature', in: 'header', required: true }),
+      ]),
+    );
+    expect(Object.keys(operation.responses)).toEqual(
+      expect.arrayContaining(['204', '400', '401', '503']),
+    );
+    // Its 401 is not a bearer challenge.
+    expect(operation.responses['401'].headers?.['WWW-Authenticate']).toBeUndefined();
   });
 
   it('never pre-fills Idempotency-Key: Swagger UI would reuse one key for every example', () => {
@@ -199,6 +221,9 @@ describe('API documentation (e2e)', () => {
       ...Object.values(KEYS),
       ...Object.values(KEYS).map(hashApiKey),
       ...Object.values(BLOOIO_KEYS),
+      ...Object.values(WEBHOOK_SECRETS),
+      // No Blooio webhook signing secret of any tenant, nor one made up as an example.
+      'whsec_',
     ];
     for (const secret of secrets) expect(text).not.toContain(secret);
     expect(text).not.toContain(gateway.simulator.baseUrl);

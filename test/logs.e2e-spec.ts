@@ -1,11 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { hashApiKey } from '../src/common/api-key';
 import { bearer, startGatewayWithSimulator } from './support/gateway';
-import { BLOOIO_KEYS, KEYS } from './support/tenants.fixture';
+import { createHmac } from 'node:crypto';
+import { BLOOIO_KEYS, KEYS, WEBHOOK_SECRETS } from './support/tenants.fixture';
 
 describe('logs (e2e)', () => {
   let gateway: Awaited<ReturnType<typeof startGatewayWithSimulator>>;
   const secretText = 'the secret launch date is friday';
+  /** The X-Blooio-Signature headers sent: never logged. */
+  const signatures: string[] = [];
 
   beforeAll(async () => {
     gateway = await startGatewayWithSimulator({ logLevel: 'trace' });
@@ -34,6 +37,31 @@ describe('logs (e2e)', () => {
       },
     });
     await send(KEYS.acmeOrders, { recipients: ['+15551234567'], text: secretText }).expect(403);
+    // Blooio's webhooks: one signed, one signed with a wrong secret, one unsigned.
+    const webhook = JSON.stringify({
+      event: 'message.received',
+      message_id: 'msg_logsSuite1',
+      external_id: '+15551234567',
+      internal_id: '+15550001111',
+      is_group: false,
+      text: secretText,
+    });
+    const t = Math.floor(Date.now() / 1000);
+    for (const secret of [WEBHOOK_SECRETS.acme, 'whsec_wrongSecretOfAnAttacker00', undefined]) {
+      const signature = secret
+        ? `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${webhook}`).digest('hex')}`
+        : undefined;
+      signatures.push(...(signature ? [signature] : []));
+      await gateway
+        .http()
+        .post('/webhooks/blooio/acme')
+        .set({
+          'content-type': 'application/json',
+          ...(signature && { 'x-blooio-signature': signature }),
+        })
+        .send(webhook)
+        .expect(secret === WEBHOOK_SECRETS.acme ? 204 : 401);
+    }
   });
   afterAll(() => gateway.close());
 
@@ -42,8 +70,13 @@ describe('logs (e2e)', () => {
       ...Object.values(KEYS),
       ...Object.values(KEYS).map(hashApiKey),
       ...Object.values(BLOOIO_KEYS),
+      ...Object.values(WEBHOOK_SECRETS),
+      'whsec_',
+      ...signatures,
+      ...signatures.map((signature) => signature.split('v1=')[1]),
       'Bearer ',
     ];
+    expect(signatures).toHaveLength(2);
     expect(gateway.logs.lines.length).toBeGreaterThan(0);
     for (const secret of secrets) expect(gateway.logs.text).not.toContain(secret);
   });

@@ -1,14 +1,30 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { eventsConfig } from '../config/events.config';
+import { EventsModule } from '../events/events.module';
 import { MessageRecordsModule } from '../message-records/message-records.module';
 import { BlooioEventRouter } from './blooio-event.router';
 import { BlooioSignatureVerifier } from './blooio-signature.verifier';
+import { BlooioWebhookReceiver } from './blooio-webhook.receiver';
+import { BlooioWebhooksController } from './blooio-webhooks.controller';
+import { WebhookSigningSecrets } from './webhook-signing-secrets';
 
-/** The receiving side's providers; the receiver route is wired where the tenants are known. */
+/** Blooio's webhooks in (DESIGN §11): the receiver route, its verifier, router and recorder. */
 @Module({
-  imports: [ConfigModule.forFeature(eventsConfig), MessageRecordsModule],
-  providers: [BlooioSignatureVerifier, BlooioEventRouter],
-  exports: [BlooioSignatureVerifier, BlooioEventRouter, MessageRecordsModule],
+  imports: [ConfigModule.forFeature(eventsConfig), MessageRecordsModule, EventsModule],
+  controllers: [BlooioWebhooksController],
+  providers: [
+    BlooioSignatureVerifier,
+    BlooioEventRouter,
+    BlooioWebhookReceiver,
+    WebhookSigningSecrets,
+  ],
+  exports: [
+    BlooioSignatureVerifier,
+    BlooioEventRouter,
+    BlooioWebhookReceiver,
+    WebhookSigningSecrets,
+    MessageRecordsModule,
+  ],
 })
 export class BlooioWebhooksModule {}

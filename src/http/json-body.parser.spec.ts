@@ -1,5 +1,11 @@
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { ProblemException } from '../problems/problem.exception';
-import { exceedsJsonDepth, exceedsValueCount, syntaxError } from './json-body.parser';
+import {
+  exceedsJsonDepth,
+  exceedsValueCount,
+  registerJsonBodyParser,
+  syntaxError,
+} from './json-body.parser';
 
 describe('exceedsJsonDepth', () => {
   it.each([
@@ -48,5 +54,59 @@ describe('syntaxError', () => {
     ['{"a":1} x', 'unexpected character at line 1, column 9 (offset 8)'],
   ])('says where %j breaks', (text, where) => {
     expect(messageOf(text)).toBe(`is not valid JSON: ${where}`);
+  });
+});
+
+describe('registerJsonBodyParser on a rawBody route', () => {
+  async function app() {
+    const fastify = Fastify({ bodyLimit: 64 });
+    registerJsonBodyParser(fastify);
+    const seen: { rawBody?: string; body: unknown; bodyError?: string }[] = [];
+    const handler = (request: FastifyRequest) => {
+      seen.push({
+        rawBody: request.rawBody?.toString('utf8'),
+        body: request.body,
+        bodyError: request.bodyError?.message,
+      });
+      return { ok: true };
+    };
+    fastify.post('/raw', { config: { rawBody: true } }, handler);
+    fastify.post('/plain', handler);
+    await fastify.ready();
+    return { fastify, seen };
+  }
+  const post = (fastify: FastifyInstance, url: string, payload: string) =>
+    fastify.inject({
+      method: 'POST',
+      url,
+      headers: { 'content-type': 'application/json' },
+      payload,
+    });
+
+  it('keeps the exact bytes and parses the object as usual', async () => {
+    const { fastify, seen } = await app();
+    const text = '{ "event" :"message.sent" }';
+    expect((await post(fastify, '/raw', text)).statusCode).toBe(200);
+    expect(seen).toEqual([
+      { rawBody: text, body: { event: 'message.sent' }, bodyError: undefined },
+    ]);
+  });
+
+  it('hands a JSON error to the route instead of answering it', async () => {
+    const { fastify, seen } = await app();
+    expect((await post(fastify, '/raw', '{"event":')).statusCode).toBe(200);
+    expect(seen[0]).toMatchObject({ rawBody: '{"event":', body: undefined });
+    expect(seen[0].bodyError).toMatch(/body is not valid JSON|is not valid JSON/);
+    // Other routes still refuse it at once.
+    expect((await post(fastify, '/plain', '{"event":')).statusCode).toBe(400);
+    expect(seen).toHaveLength(1);
+  });
+
+  it('still applies the body limit', async () => {
+    const { fastify, seen } = await app();
+    expect(
+      (await post(fastify, '/raw', JSON.stringify({ text: 'x'.repeat(100) }))).statusCode,
+    ).toBe(413);
+    expect(seen).toEqual([]);
   });
 });

@@ -90,24 +90,32 @@ export function registerJsonBodyParser(fastify: FastifyInstance): void {
       done(new ProblemException('unsupported_media_type', { detail: unsupported }));
       return;
     }
+    // A signed route (Blooio's webhooks) checks these exact bytes first, then hears the verdict.
+    const keepRaw = request.routeOptions.config?.rawBody === true;
+    if (keepRaw) request.rawBody = body as Buffer;
+    const fail = (error: Error) => {
+      if (!keepRaw) return done(error);
+      request.bodyError = error;
+      done(null, undefined);
+    };
     let text: string;
     try {
       text = UTF8.decode(body as Buffer);
     } catch {
-      done(invalid('is not valid UTF-8'));
+      fail(invalid('is not valid UTF-8'));
       return;
     }
     if (exceedsJsonDepth(text, MAX_JSON_DEPTH)) {
-      done(invalid(`must not nest deeper than ${MAX_JSON_DEPTH} levels`));
+      fail(invalid(`must not nest deeper than ${MAX_JSON_DEPTH} levels`));
       return;
     }
     // Fastify's default parser answers through the callback; its type merely allows a promise.
     void parseJson(request, text, (error: Error | null, value?: unknown) => {
-      if (error) done(poisoningError(text) ?? syntaxError(text, error));
+      if (error) fail(poisoningError(text) ?? syntaxError(text, error));
       else if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-        done(invalid('must be a JSON object'));
+        fail(invalid('must be a JSON object'));
       } else if (exceedsValueCount(value, MAX_BODY_VALUES)) {
-        done(
+        fail(
           invalid(
             `must hold at most ${MAX_BODY_VALUES} values (fields and items at every depth); no valid request has more`,
           ),

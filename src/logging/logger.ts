@@ -11,6 +11,9 @@ export const REDACTED_PATHS = [
   '*.authorization',
   '*.apiKey',
   '*.sha256',
+  '*["x-blooio-signature"]',
+  '*.signingSecret',
+  '*.signingSecrets',
   'apiKey',
   'authorization',
 ];

@@ -49,12 +49,19 @@ export class RequestLogController extends LogController {
         method: request.method,
         route: route ?? null,
         status,
-        tenant: request.principal?.tenant.id,
+        // A Blooio webhook has no principal: its path's tenant (or `unknown`), once looked up.
+        tenant: request.principal?.tenant.id ?? request.webhook?.tenant,
         keyId: request.principal?.keyId,
         code: request.problem?.code,
         upstreamStatus: request.upstream?.status ?? request.problem?.upstreamStatus,
         // Only when Blooio was called: refusals and replays have no attempts to report.
         attempts: request.upstream?.attempts || undefined,
+        // Which event and what became of it; never its signature header or the secrets.
+        ...(request.webhook && {
+          webhookEvent: request.webhook.event,
+          webhookOutcome: request.webhook.outcome,
+          webhookReason: request.webhook.reason,
+        }),
         ...(reply.getHeader(IDEMPOTENT_REPLAYED_HEADER) === 'true' && { replayed: true }),
         latencyMs: Math.round(reply.elapsedTime * 100) / 100,
         // The caller hung up first: this answer was decided but never reached it.

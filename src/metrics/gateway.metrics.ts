@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { CircuitState, UpstreamOutcome } from './metric-labels';
+import type { CircuitState, UpstreamOutcome, WebhookOutcome } from './metric-labels';
 
 const CIRCUIT_STATE_VALUE: Record<CircuitState, number> = { closed: 0, 'half-open': 1, open: 2 };
 
@@ -83,6 +83,13 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  readonly webhooksReceived = new Counter({
+    name: 'bgw_webhooks_received_total',
+    help: 'Blooio webhook deliveries by path tenant ("unknown" if none), Blooio event ("other" if not one the gateway uses) and outcome',
+    labelNames: ['tenant', 'event', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
   readonly circuitState = new Gauge({
     name: 'bgw_upstream_circuit_state',
     help: 'Circuit breaker to Blooio per tenant: 0 closed, 1 half-open, 2 open',
@@ -103,6 +110,11 @@ export class GatewayMetrics {
   /** One HTTP call to Blooio, as long as it took. */
   observeUpstream(tenant: string, outcome: UpstreamOutcome, seconds: number): void {
     this.upstreamDuration.observe({ tenant, outcome }, seconds);
+  }
+
+  /** One Blooio webhook delivery, once its outcome is known (a re-checked one when decided). */
+  countWebhook(tenant: string, event: string, outcome: WebhookOutcome): void {
+    this.webhooksReceived.inc({ tenant, event, outcome });
   }
 
   /** The breakers live in the sender; the gauge reads their states when scraped. */

@@ -16,3 +16,9 @@ export type UpstreamOutcome =
 
 /** A tenant's circuit to Blooio, as bgw_upstream_circuit_state reports it. */
 export type CircuitState = 'closed' | 'open' | 'half-open';
+
+/**
+ * How a Blooio webhook delivery ended, as bgw_webhooks_received_total counts it: recorded, already
+ * recorded, not the path tenant's to have (answered 204, never relayed), or refused (401, 400).
+ */
+export type WebhookOutcome = 'accepted' | 'duplicate' | 'unroutable' | 'rejected';

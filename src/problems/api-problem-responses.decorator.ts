@@ -40,7 +40,7 @@ export function ApiProblemResponses(
         description: codes
           .map((code) => `\`${code}\`: ${PROBLEM_CATALOGUE[code].title}`)
           .join('; '),
-        ...headersFor(routeHeaders, HEADERS_BY_STATUS[Number(status)]),
+        ...headersFor(routeHeaders, statusHeaders(Number(status), codes)),
         content: {
           'application/problem+json': {
             schema: { $ref: getSchemaPath(ProblemDetailsDto) },
@@ -50,6 +50,12 @@ export function ApiProblemResponses(
       }),
     ),
   );
+}
+
+/** The bearer challenge comes with `unauthenticated` only (a webhook's 401 has none). */
+function statusHeaders(status: number, codes: ProblemCode[]): HeaderObjects | undefined {
+  if (status === 401 && !codes.includes('unauthenticated')) return undefined;
+  return HEADERS_BY_STATUS[status];
 }
 
 function headersFor(...sets: (HeaderObjects | undefined)[]): { headers?: HeaderObjects } {

@@ -16,6 +16,11 @@ export const BLOOIO_KEYS = {
   broken: 'bl_test_refused_by_blooio_0003',
 } as const;
 
+/** Signing secrets of the tenants' Blooio webhooks (Blooio's form); must never be logged or served. */
+export const WEBHOOK_SECRETS = {
+  acme: 'whsec_testAcmeBlooioWebhookSecret0001',
+} as const;
+
 export const ACME_SENDERS = ['+15550001111', '+15550002222'];
 export const GLOBEX_SENDER = '+15557770000';
 
@@ -32,6 +37,7 @@ export function testTenantsDocument(
           apiKey: '${TEST_ACME_BLOOIO_KEY}',
           senders: ACME_SENDERS,
           defaultSender: ACME_SENDERS[0],
+          webhook: { signingSecrets: [WEBHOOK_SECRETS.acme] },
         },
         defaultCountry: 'US',
         maxRecipients: 5,

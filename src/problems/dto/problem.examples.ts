@@ -196,6 +196,15 @@ export const PROBLEM_CASES: Partial<Record<ProblemCode, ProblemCase[]>> = {
       detail: 'Blooio did not answer before the deadline',
     },
   ],
+  webhook_signature_invalid: [
+    {
+      name: 'webhook_signature_invalid',
+      summary:
+        'A Blooio webhook not signed for this tenant: unknown tenant, no secret, missing, wrong or stale signature (one answer for all)',
+      detail:
+        "X-Blooio-Signature is missing, stale or does not match this tenant's signing secrets",
+    },
+  ],
   store_unavailable: [
     {
       name: 'store_unavailable',

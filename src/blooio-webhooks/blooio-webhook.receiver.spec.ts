@@ -1,0 +1,131 @@
+import { Logger } from '@nestjs/common';
+import { outboundRecord } from '../../test/support/message-record.fixture';
+import { Secret } from '../common/secret';
+import { MemoryEventLogStore } from '../events/memory-event-log.store';
+import { MemoryMessageRecordStore } from '../message-records/memory-message-record.store';
+import { GatewayMetrics } from '../metrics/gateway.metrics';
+import { ProblemException } from '../problems/problem.exception';
+import { StoreUnavailableError } from '../redis/store-unavailable.error';
+import type { Tenant } from '../tenants/tenant';
+import { TenantRegistry } from '../tenants/tenant-registry';
+import { BlooioEventRouter } from './blooio-event.router';
+import { blooioSignatureHeader } from './blooio-signature';
+import { BlooioSignatureVerifier } from './blooio-signature.verifier';
+import { BlooioWebhookReceiver, MAX_PENDING_RECHECKS } from './blooio-webhook.receiver';
+import { WebhookSigningSecrets } from './webhook-signing-secrets';
+
+const SECRET = 'whsec_receiverSpecSecret0000000000';
+
+const solo = {
+  id: 'solo',
+  blooio: {
+    apiKey: new Secret('bl_solo'),
+    keyId: 'key-solo',
+    webhook: { signingSecrets: [new Secret(SECRET)], inboundNumbers: [] },
+  },
+  maxRecipients: 10,
+  rateLimit: { perSecond: 1, perMinute: 1 },
+} as Tenant;
+
+function setUp() {
+  const records = new MemoryMessageRecordStore(100_000, 60_000);
+  const events = new MemoryEventLogStore(100_000, 60_000);
+  const metrics = new GatewayMetrics();
+  const receiver = new BlooioWebhookReceiver(
+    new TenantRegistry([solo], new Map()),
+    new BlooioSignatureVerifier({ webhookToleranceSeconds: 300 } as never),
+    new BlooioEventRouter(records),
+    new WebhookSigningSecrets(),
+    metrics,
+    records,
+    events,
+  );
+  const deliver = (messageId: string, nowMs = Date.now()) => {
+    const body = { event: 'message.sent', message_id: messageId, is_group: false };
+    const rawBody = Buffer.from(JSON.stringify(body));
+    return receiver.receive(
+      {
+        tenantId: 'solo',
+        signature: blooioSignatureHeader(SECRET, Math.floor(nowMs / 1000), rawBody),
+        rawBody,
+        body,
+      },
+      nowMs,
+    );
+  };
+  return { receiver, records, events, metrics, deliver };
+}
+
+describe('BlooioWebhookReceiver: events that wait for their record', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('waits once per event however often it is delivered, then records it when the record appears', async () => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate'] });
+    const { receiver, records, events, deliver } = setUp();
+    await expect(deliver('msg_late')).resolves.toMatchObject({ outcome: 'deferred' });
+    await expect(deliver('msg_late')).resolves.toMatchObject({ outcome: 'deferred' });
+    expect(receiver.pendingCount).toBe(1);
+
+    await records.save(
+      outboundRecord({ tenantId: 'solo', messageId: 'msg_late', blooioKeyId: 'key-solo' }),
+    );
+    await jest.advanceTimersByTimeAsync(2_000);
+    expect(receiver.pendingCount).toBe(0);
+    expect((await events.list('solo', { limit: 10 })).data.map((e) => e.type)).toEqual([
+      'message.sent',
+    ]);
+    expect((await records.find('solo', 'msg_late'))?.status).toBe('sent');
+  });
+
+  it('answers 503 past MAX_PENDING_RECHECKS, so that Blooio keeps the event and retries', async () => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate'] });
+    const { receiver, deliver } = setUp();
+    const now = Date.now();
+    for (let i = 0; i < MAX_PENDING_RECHECKS; i += 1) await deliver(`msg_w${i}`, now);
+    expect(receiver.pendingCount).toBe(MAX_PENDING_RECHECKS);
+    const refused = await deliver('msg_one_too_many', now).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(ProblemException);
+    expect(refused).toMatchObject({ code: 'store_unavailable' });
+    // Answered 204 already, so Blooio will not resend them: a shutdown says what it drops.
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    receiver.onApplicationShutdown();
+    expect(receiver.pendingCount).toBe(0);
+    expect(warn).toHaveBeenCalledWith(
+      expect.stringMatching(
+        new RegExp(`^${MAX_PENDING_RECHECKS} Blooio event\\(s\\) .* solo/evt_`),
+      ),
+    );
+    warn.mockRestore();
+  });
+
+  it('tries again when the store is down at the re-check, and counts the outcome once', async () => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate'] });
+    const { receiver, records, events, metrics, deliver } = setUp();
+    await deliver('msg_retry');
+    const holders = jest
+      .spyOn(records, 'holders')
+      .mockRejectedValueOnce(new StoreUnavailableError('down'));
+    await records.save(
+      outboundRecord({ tenantId: 'solo', messageId: 'msg_retry', blooioKeyId: 'key-solo' }),
+    );
+    await jest.advanceTimersByTimeAsync(2_000);
+    expect(holders).toHaveBeenCalledTimes(1);
+    expect(receiver.pendingCount).toBe(1);
+    await jest.advanceTimersByTimeAsync(5_000);
+    expect(receiver.pendingCount).toBe(0);
+    expect((await events.list('solo', { limit: 10 })).data).toHaveLength(1);
+    const counted = await metrics.registry.getSingleMetricAsString('bgw_webhooks_received_total');
+    expect(counted).toContain(
+      'bgw_webhooks_received_total{tenant="solo",event="message.sent",outcome="accepted"} 1',
+    );
+  });
+
+  it('delivers an event of a key no one shares after the 60 s window, with no record', async () => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate'] });
+    const { receiver, events, deliver } = setUp();
+    await deliver('msg_dashboard');
+    await jest.advanceTimersByTimeAsync(60_000);
+    expect(receiver.pendingCount).toBe(0);
+    expect((await events.list('solo', { limit: 10 })).data).toHaveLength(1);
+  });
+});
