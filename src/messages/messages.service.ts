@@ -5,11 +5,14 @@ import type { UpstreamTrace } from '../blooio/upstream-trace';
 import type { StoredResponse } from '../idempotency/idempotency-store.interface';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import { upstreamIdempotencyKey } from '../idempotency/upstream-idempotency-key';
+import { blooioKeyIdOf } from '../common/blooio-key-id';
 import { ProblemException } from '../problems/problem.exception';
 import type { Principal } from '../tenants/tenant';
 import { fromBlooioSendMessageResponse } from './blooio-message.mapper';
 import type { SendMessageDto } from './dto/send-message.dto';
+import { MessageRecorder } from './message-recorder';
 import { fingerprintOf, prepareOutboundMessage, type OutboundMessage } from './outbound-message';
+import { sentMessageRecords } from './sent-message.records';
 
 export interface SendContext {
   principal: Principal;
@@ -27,6 +30,7 @@ export class MessagesService {
   constructor(
     private readonly sender: BlooioSender,
     private readonly idempotency: IdempotencyService,
+    private readonly recorder: MessageRecorder,
   ) {}
 
   /**
@@ -67,6 +71,19 @@ export class MessagesService {
       requestId: context.requestId,
       trace: context.trace,
     });
+
+    // Recorded before answering, so that a status read right after the 202 finds it; a replay
+    // never gets here, so it never writes again.
+    await this.recorder.recordSent(
+      sentMessageRecords({
+        tenantId: tenant.id,
+        blooioKeyId: blooioKeyIdOf(tenant.blooio.apiKey),
+        message,
+        response: result.body,
+        idempotencyKey: context.idempotencyKey,
+        at: new Date().toISOString(),
+      }),
+    );
 
     if (result.body.status === 'failed') {
       throw new ProblemException('message_failed', {
