@@ -64,6 +64,8 @@ const PRODUCERS: Record<string, (g: Gateways) => Promise<Response>> = {
     expect((await first).status).toBe(202);
     return second;
   },
+  message_not_found: ({ main }) =>
+    main.http().get('/v1/messages/msg_unknown0000').set(bearer(KEYS.acmeRotated)),
   payload_too_large: ({ main }) =>
     send(main, { recipients: ['+15551234567'], text: 'x'.repeat(300_000) }),
   unsupported_media_type: ({ main }) =>
