@@ -6,6 +6,7 @@ import { validateEnvironment } from './config/configuration';
 import { idempotencyConfig } from './config/idempotency.config';
 import { rateLimitConfig } from './config/rate-limit.config';
 import { redisConfig } from './config/redis.config';
+import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { MetricsModule } from './metrics/metrics.module';
@@ -27,6 +28,7 @@ import { TenantsModule } from './tenants/tenants.module';
     SandboxModule,
     TenantsModule,
     MessagesModule,
+    EventsModule,
     HealthModule,
   ],
 })
