@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { EVENT_LOG_STORE, type EventLogStore } from '../src/events/event-log-store.interface';
+import { EVENT_EXAMPLES } from '../src/events/dto/gateway-event.examples';
 import type { GatewayEvent } from '../src/events/gateway-event';
 import { bearer, startGatewayWithSimulator } from './support/gateway';
 import { expectProblem } from './support/problem';
@@ -154,6 +155,14 @@ describe('GET /v1/events and /v1/events/{eventId} (e2e)', () => {
       expect(response.body.errors).toEqual([{ path: 'eventId', message: expect.any(String) }]);
     },
   );
+
+  it("answers its documented examples as they are written (Swagger UI's examples are real)", async () => {
+    for (const { value } of Object.values(EVENT_EXAMPLES)) {
+      const { deliveries: _none, ...event } = value;
+      await insert(event as unknown as GatewayEvent);
+      expect((await get(event.id).expect(200)).body).toEqual(value);
+    }
+  });
 
   it('needs the events:read scope', async () => {
     expectProblem(await list('', KEYS.acmeOrders), 403, 'forbidden');
