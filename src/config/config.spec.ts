@@ -1,22 +1,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { problemsOf } from '../../test/support/config-problems';
 import { loadAppConfig } from './app.config';
 import { loadBlooioConfig } from './blooio.config';
 import { loadConfiguration } from './configuration';
-import { ConfigError } from './env';
 import { loadIdempotencyConfig } from './idempotency.config';
 import { loadRateLimitConfig, loadReadRateLimitConfig } from './rate-limit.config';
-
-const problemsOf = (load: () => unknown): readonly string[] => {
-  try {
-    load();
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-};
 
 describe('configuration', () => {
   it('has the documented defaults', () => {

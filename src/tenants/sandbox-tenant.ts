@@ -8,10 +8,14 @@ export const SANDBOX_TENANT_ID = 'demo';
 export const SANDBOX_BLOOIO_KEY = 'sandbox-blooio-key';
 export const SANDBOX_SENDERS = ['+15550001111', '+15550002222'];
 
-/** The one tenant of a sandbox started without a tenant file, validated like any other. */
+/**
+ * The one tenant of a sandbox started without a tenant file, validated like any other.
+ * `webhookSigningSecrets`: the secrets of the demo tenant's Blooio webhook, when it has one.
+ */
 export function createSandboxRegistry(
   demoApiKey: string,
   rateLimitDefaults: RateLimitConfig,
+  webhookSigningSecrets: readonly string[] = [],
 ): TenantRegistry {
   return parseTenantsDocument(
     {
@@ -23,6 +27,9 @@ export function createSandboxRegistry(
             apiKey: SANDBOX_BLOOIO_KEY,
             senders: SANDBOX_SENDERS,
             defaultSender: SANDBOX_SENDERS[0],
+            ...(webhookSigningSecrets.length > 0 && {
+              webhook: { signingSecrets: [...webhookSigningSecrets] },
+            }),
           },
           defaultCountry: 'US',
           apiKeys: [{ id: 'sandbox', sha256: hashApiKey(demoApiKey) }],

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { CountryCode } from 'libphonenumber-js';
 import type { Secret } from '../common/secret';
 
@@ -23,6 +24,18 @@ export interface Tenant {
     /** When set, the only numbers this tenant may send from. */
     senders?: readonly string[];
     defaultSender?: string;
+    /**
+     * Opaque identity of the Blooio key (see blooioKeyIdOf): tenants that share a key share it. Never
+     * the key itself, so it may go into records, logs and store keys.
+     */
+    keyId: string;
+    /** Blooio → gateway webhooks; both lists empty when `blooio.webhook` is not configured. */
+    webhook: {
+      /** Every secret is tried (Blooio's rotation is immediate). */
+      signingSecrets: readonly Secret[];
+      /** The numbers whose inbound events are this tenant's (`inboundNumbers`, else `senders`). */
+      inboundNumbers: readonly string[];
+    };
   };
   defaultCountry?: CountryCode;
   maxRecipients: number;
@@ -34,4 +47,15 @@ export interface Principal {
   tenant: Tenant;
   keyId: string;
   scopes: ReadonlySet<Scope>;
+}
+
+/**
+ * The opaque identity of a Blooio key: a domain-separated SHA-256, cut to 128 bits (enough to tell
+ * keys apart, and it reveals nothing usable about the key).
+ */
+export function blooioKeyIdOf(apiKey: string): string {
+  return createHash('sha256')
+    .update(`bgw:blooio-key-id\0${apiKey}`, 'utf8')
+    .digest('hex')
+    .slice(0, 32);
 }

@@ -1,25 +1,21 @@
 import { readFileSync } from 'node:fs';
 import { resolve, dirname } from 'node:path';
-import { isSupportedCountry, type CountryCode } from 'libphonenumber-js';
 import { parse as parseYaml } from 'yaml';
-import { Secret } from '../common/secret';
+import type { z } from 'zod';
 import { ConfigError } from '../config/env';
 import type { RateLimitConfig } from '../config/rate-limit.config';
-import { E164 } from '../common/address-patterns';
-import {
-  KEY_ID_PATTERN,
-  MAX_RECIPIENTS_LIMIT,
-  SCOPES,
-  TENANT_ID_PATTERN,
-  type Principal,
-  type Scope,
-  type Tenant,
-} from './tenant';
+import type { Principal, Tenant } from './tenant';
 import { TenantRegistry } from './tenant-registry';
-
-const SHA256_HEX = /^[0-9a-f]{64}$/;
+import {
+  interpolateEnv,
+  SHA256_HEX,
+  tenantsFileSchema,
+  type IssueOrder,
+  type ParsedTenant,
+} from './tenants-file.schema';
 
 type Json = Record<string, unknown>;
+type Path = readonly (string | number)[];
 
 export interface TenantsFileContext {
   env: Readonly<Record<string, string | undefined>>;
@@ -50,306 +46,182 @@ export function loadTenantsFile(
   return parseTenantsDocument(document, { ...context, baseDir: dirname(resolve(path)) });
 }
 
-/** `${NAME}` replaced by the variable NAME of `env`; the names that are not set, in order. */
-function interpolateEnv(
-  value: string,
-  env: Readonly<Record<string, string | undefined>>,
-): { result: string; missing: string[] } {
-  const missing: string[] = [];
-  const result = value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_match, name: string) => {
-    const replacement = env[name];
-    if (replacement === undefined) missing.push(name);
-    return replacement ?? '';
-  });
-  return { result, missing };
-}
-
 /** Validates an already parsed tenant document (§4 of DESIGN.md). */
 export function parseTenantsDocument(
   document: unknown,
   context: TenantsFileContext,
 ): TenantRegistry {
-  return new TenantsFileParser(context).parse(document);
+  const result = tenantsFileSchema(context).safeParse(document);
+  const problems = result.success ? [] : orderedProblems(result.error.issues);
+  const lines = crossChecks(document, problems, context);
+  if (lines.length === 0 && result.success) {
+    lines.push(...disjointInboundNumbers(result.data.tenants));
+  }
+  if (lines.length > 0) throw new ConfigError(lines);
+  const parsed = (result as { data: { tenants: ParsedTenant[] } }).data.tenants;
+  const principals = new Map<string, Principal>();
+  for (const { tenant, apiKeys } of parsed) {
+    for (const key of apiKeys) {
+      principals.set(key.sha256, { tenant, keyId: key.id, scopes: key.scopes });
+    }
+  }
+  return new TenantRegistry(
+    parsed.map(({ tenant }) => tenant),
+    principals,
+  );
 }
 
-class TenantsFileParser {
-  private readonly problems: string[] = [];
+interface Problem {
+  path: Path;
+  line: string;
+}
 
-  constructor(private readonly context: TenantsFileContext) {}
-
-  parse(document: unknown): TenantRegistry {
-    const root = this.object(document, '(root)', ['tenants']);
-    const list = root && this.array(root.tenants, 'tenants', true);
-    const tenants: Tenant[] = [];
-    const principals = new Map<string, Principal>();
-    const digestOwners = new Map<string, string>();
-
-    list?.forEach((raw, index) => {
-      const parsed = this.tenant(raw, `tenants[${index}]`);
-      if (!parsed) return;
-      const { tenant, keys } = parsed;
-      tenants.push(tenant);
-      keys.forEach(({ path: keyPath, ...key }) => {
-        const owner = digestOwners.get(key.sha256);
-        if (owner) {
-          this.problem(`${keyPath}.sha256`, `the same key is already listed at ${owner}`);
-          return;
-        }
-        digestOwners.set(key.sha256, keyPath);
-        principals.set(key.sha256, { tenant, keyId: key.id, scopes: key.scopes });
-      });
-    });
-
-    this.duplicates(list ?? [], (index) => `tenants[${index}].id`, 'tenant id');
-    if (this.problems.length > 0) throw new ConfigError(this.problems);
-    return new TenantRegistry(tenants, principals);
-  }
-
-  private tenant(
-    raw: unknown,
-    path: string,
-  ):
-    | {
-        tenant: Tenant;
-        keys: { path: string; id: string; sha256: string; scopes: ReadonlySet<Scope> }[];
-      }
-    | undefined {
-    const node = this.object(raw, path, [
-      'id',
-      'name',
-      'blooio',
-      'defaultCountry',
-      'maxRecipients',
-      'rateLimit',
-      'apiKeys',
-    ]);
-    if (!node) return undefined;
-
-    const id = this.string(node.id, `${path}.id`, true);
-    if (id !== undefined && !TENANT_ID_PATTERN.test(id)) {
-      this.problem(`${path}.id`, 'must match ^[a-z0-9][a-z0-9-]{0,62}$');
-    }
-    const name = this.string(node.name, `${path}.name`, false);
-    const blooio = this.blooio(node.blooio, `${path}.blooio`);
-
-    const defaultCountry = this.string(node.defaultCountry, `${path}.defaultCountry`, false);
-    if (defaultCountry !== undefined && !isSupportedCountry(defaultCountry)) {
-      this.problem(`${path}.defaultCountry`, 'must be an ISO 3166-1 alpha-2 country code, e.g. US');
-    }
-    const maxRecipients =
-      this.integer(node.maxRecipients, `${path}.maxRecipients`, 1, MAX_RECIPIENTS_LIMIT) ?? 10;
-    const rateLimit = this.rateLimit(node.rateLimit, `${path}.rateLimit`);
-
-    const keyList = this.array(node.apiKeys, `${path}.apiKeys`, true) ?? [];
-    const keys = keyList.flatMap((key, index) => this.apiKey(key, `${path}.apiKeys[${index}]`));
-    this.duplicates(keyList, (index) => `${path}.apiKeys[${index}].id`, 'key id');
-
-    if (id === undefined || !blooio) return undefined;
-    return {
-      tenant: {
-        id,
-        ...(name !== undefined && { name }),
-        blooio,
-        ...(defaultCountry !== undefined && { defaultCountry: defaultCountry as CountryCode }),
-        maxRecipients,
-        rateLimit,
-      },
-      keys,
-    };
-  }
-
-  private blooio(raw: unknown, path: string): Tenant['blooio'] | undefined {
-    const node = this.object(raw, path, ['apiKey', 'apiKeyFile', 'senders', 'defaultSender']);
-    if (!node) return undefined;
-    const inline = this.string(node.apiKey, `${path}.apiKey`, false);
-    const file = this.string(node.apiKeyFile, `${path}.apiKeyFile`, false);
-    let apiKey: string | undefined;
-    if ((node.apiKey === undefined) === (node.apiKeyFile === undefined)) {
-      this.problem(path, 'needs exactly one of apiKey or apiKeyFile');
-    } else if (inline !== undefined) {
-      apiKey = inline;
-    } else if (file !== undefined) {
-      apiKey = this.readKeyFile(file, `${path}.apiKeyFile`);
-    }
-    if (apiKey !== undefined && !/^[\x21-\x7e]{1,512}$/.test(apiKey)) {
-      this.problem(
-        inline !== undefined ? `${path}.apiKey` : `${path}.apiKeyFile`,
-        'must be 1 to 512 visible ASCII characters',
-      );
-      apiKey = undefined;
-    }
-
-    const senderList = this.array(node.senders, `${path}.senders`, false);
-    if (senderList?.length === 0) {
-      this.problem(`${path}.senders`, 'must not be empty: leave it out to allow any sender');
-    }
-    const senders = senderList?.flatMap((sender, index) => {
-      const value = this.string(sender, `${path}.senders[${index}]`, true);
-      if (value === undefined) return [];
-      if (!E164.test(value)) {
-        this.problem(`${path}.senders[${index}]`, 'must be an E.164 number such as +15550001111');
-        return [];
-      }
-      return [value];
-    });
-    const defaultSender = this.string(node.defaultSender, `${path}.defaultSender`, false);
-    if (defaultSender !== undefined) {
-      if (!E164.test(defaultSender)) {
-        this.problem(`${path}.defaultSender`, 'must be an E.164 number such as +15550001111');
-      } else if (senders && !senders.includes(defaultSender)) {
-        this.problem(`${path}.defaultSender`, 'must be one of senders');
-      }
-    }
-    if (apiKey === undefined) return undefined;
-    return {
-      apiKey: new Secret(apiKey),
-      ...(senders && { senders: [...new Set(senders)] }),
-      ...(defaultSender !== undefined && { defaultSender }),
-    };
-  }
-
-  private readKeyFile(file: string, path: string): string | undefined {
-    try {
-      return readFileSync(resolve(this.context.baseDir, file), 'utf8').replace(/\r?\n$/, '');
-    } catch (error) {
-      // ENOENT or EACCES tell a missing mount from a mode that the gateway's user cannot read.
-      const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-      this.problem(path, `cannot read ${file} (${reason})`);
-      return undefined;
-    }
-  }
-
-  private rateLimit(raw: unknown, path: string): Tenant['rateLimit'] {
-    const defaults = this.context.rateLimitDefaults;
-    if (raw === undefined || raw === null) return { ...defaults };
-    const node = this.object(raw, path, ['perSecond', 'perMinute']);
-    return {
-      perSecond:
-        this.integer(node?.perSecond, `${path}.perSecond`, 1, 1_000_000) ?? defaults.perSecond,
-      perMinute:
-        this.integer(node?.perMinute, `${path}.perMinute`, 1, 60_000_000) ?? defaults.perMinute,
-    };
-  }
-
-  private apiKey(
-    raw: unknown,
-    path: string,
-  ): { path: string; id: string; sha256: string; scopes: ReadonlySet<Scope> }[] {
-    const node = this.object(raw, path, ['id', 'sha256', 'scopes']);
-    if (!node) return [];
-    const id = this.string(node.id, `${path}.id`, true);
-    if (id !== undefined && !KEY_ID_PATTERN.test(id)) {
-      this.problem(`${path}.id`, 'must be 1 to 64 letters, digits, ".", "_" or "-"');
-    }
-    const sha256 = this.string(node.sha256, `${path}.sha256`, true);
-    if (sha256 !== undefined && !SHA256_HEX.test(sha256)) {
-      this.problem(`${path}.sha256`, 'must be 64 hex characters (lowercase)');
-    }
-    const scopeList = this.array(node.scopes, `${path}.scopes`, false);
-    if (scopeList?.length === 0) {
-      this.problem(`${path}.scopes`, 'must not be empty: leave it out for every scope');
-    }
-    const scopes = new Set<Scope>(scopeList ? [] : SCOPES);
-    scopeList?.forEach((raw, index) => {
-      const scopePath = `${path}.scopes[${index}]`;
-      const scope = this.string(raw, scopePath, true);
-      if (scope === undefined) return;
-      if ((SCOPES as readonly string[]).includes(scope)) scopes.add(scope as Scope);
-      else this.problem(scopePath, `must be one of ${SCOPES.join(', ')}`);
-    });
-    if (
-      id === undefined ||
-      sha256 === undefined ||
-      !SHA256_HEX.test(sha256) ||
-      !KEY_ID_PATTERN.test(id)
+function pathText(path: Path): string {
+  return path
+    .map((part, index) =>
+      typeof part === 'number' ? `[${part}]` : index === 0 ? part : `.${part}`,
     )
-      return [];
-    return [{ path, id, sha256, scopes }];
+    .join('');
+}
+
+const startsWith = (path: Path, prefix: Path) => prefix.every((part, i) => path[i] === part);
+
+/**
+ * zod's issues as the file's lines, in the order a reader walks the file: an object's unknown
+ * fields first (one line each), and an object's own checks where their `IssueOrder` puts them.
+ */
+function orderedProblems(issues: readonly z.core.$ZodIssue[]): Problem[] {
+  const problems: Problem[] = [];
+  const insert = (items: Problem[], at: (problem: Problem) => boolean) => {
+    const index = problems.findIndex(at);
+    problems.splice(index < 0 ? problems.length : index, 0, ...items);
+  };
+  for (const issue of issues) {
+    const path = issue.path as Path;
+    if (issue.code === 'unrecognized_keys') {
+      const parent = path.length === 0 ? '(root)' : pathText(path);
+      const items = issue.keys.map((key) => ({
+        path: [...path, key],
+        line: `${parent}.${key}: ${issue.message}`,
+      }));
+      insert(items, (problem) => startsWith(problem.path, path));
+      continue;
+    }
+    const problem = {
+      path,
+      line: `${path.length === 0 ? '(root)' : pathText(path)}: ${issue.message}`,
+    };
+    const order = issue.code === 'custom' ? (issue.params as IssueOrder | undefined) : undefined;
+    if (!order) {
+      problems.push(problem);
+      continue;
+    }
+    const object = path.slice(0, path.length - order.at);
+    insert([problem], (other) =>
+      order.before.some((field) => startsWith(other.path, [...object, field])),
+    );
   }
+  return problems;
+}
 
-  /** Reports each item whose `id` an earlier item of the list already has, by its own index. */
-  /**
-   * Ids compared as they will be used, after `${NAME}` is filled in: `acme` and `${T}` with T=acme
-   * are one tenant twice. An id that cannot be read is reported where it is read.
-   */
-  private duplicates(
-    items: readonly unknown[],
-    pathOf: (index: number) => string,
-    what: string,
-  ): void {
-    const seen = new Set<string>();
-    items.forEach((item, index) => {
-      const raw = typeof item === 'object' && item !== null ? (item as Json).id : undefined;
-      if (typeof raw !== 'string') return;
-      const { result: id, missing } = interpolateEnv(raw, this.context.env);
-      if (missing.length > 0) return;
-      if (seen.has(id)) this.problem(pathOf(index), `duplicate ${what} "${id}"`);
-      seen.add(id);
-    });
-  }
-
-  // --- primitive readers: each reports its own problem and returns undefined when invalid ---
-
-  private object(raw: unknown, path: string, allowed: readonly string[]): Json | undefined {
-    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-      this.problem(path, 'must be a mapping');
-      return undefined;
-    }
-    for (const key of Object.keys(raw)) {
-      if (!allowed.includes(key))
-        this.problem(`${path}.${key}`, `is not a known field (expected ${allowed.join(', ')})`);
-    }
-    return raw as Json;
-  }
-
-  private array(raw: unknown, path: string, required: boolean): unknown[] | undefined {
-    if (raw === undefined || raw === null) {
-      if (required) this.problem(path, 'is required and must be a non-empty list');
-      return undefined;
-    }
-    if (!Array.isArray(raw) || (required && raw.length === 0)) {
-      this.problem(path, required ? 'must be a non-empty list' : 'must be a list');
-      return undefined;
-    }
-    return raw as unknown[];
-  }
-
-  private string(raw: unknown, path: string, required: boolean): string | undefined {
-    if (raw === undefined || raw === null) {
-      if (required) this.problem(path, 'is required');
-      return undefined;
-    }
-    if (typeof raw === 'number' || typeof raw === 'boolean') {
-      this.problem(
-        path,
-        `must be a string: quote it (YAML reads ${String(raw)} as a ${typeof raw})`,
-      );
-      return undefined;
-    }
-    if (typeof raw !== 'string' || raw.length === 0) {
-      this.problem(path, 'must be a non-empty string');
-      return undefined;
-    }
-    return this.interpolate(raw, path);
-  }
-
-  private integer(raw: unknown, path: string, min: number, max: number): number | undefined {
-    if (raw === undefined || raw === null) return undefined;
-    if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < min || raw > max) {
-      this.problem(path, `must be a whole number from ${min} to ${max}`);
-      return undefined;
-    }
-    return raw;
-  }
-
-  /** Replaces `${NAME}` with the environment variable NAME; a missing one is a problem. */
-  private interpolate(value: string, path: string): string | undefined {
-    const { result, missing } = interpolateEnv(value, this.context.env);
-    for (const name of missing) this.problem(path, `environment variable ${name} is not set`);
+/**
+ * What a schema cannot say, on the raw document (so they show beside its problems): duplicate key
+ * ids in a tenant and duplicate keys across tenants, after each tenant's lines; duplicate tenant
+ * ids last. Values are compared as they will be used, after `${NAME}` is filled in.
+ */
+function crossChecks(
+  document: unknown,
+  problems: readonly Problem[],
+  context: TenantsFileContext,
+): string[] {
+  const fine = (path: Path) =>
+    !problems.some((problem) => startsWith(problem.path, path) || startsWith(path, problem.path));
+  const value = (raw: unknown) => {
+    if (typeof raw !== 'string') return undefined;
+    const { result, missing } = interpolateEnv(raw, context.env);
     return missing.length > 0 ? undefined : result;
-  }
+  };
+  const rawTenants = asList(asObject(document)?.tenants);
+  const lines = problems.filter(({ path }) => typeof path[1] !== 'number').map(({ line }) => line);
+  const digestOwners = new Map<string, string>();
+  rawTenants.forEach((rawTenant, index) => {
+    const path = `tenants[${index}]`;
+    lines.push(...problems.filter((problem) => problem.path[1] === index).map(({ line }) => line));
+    const keys = asList(asObject(rawTenant)?.apiKeys);
+    lines.push(...duplicates(keys, (key) => `${path}.apiKeys[${key}].id`, 'key id', context));
+    // Only a tenant that is one (its id, Blooio key and webhook good) holds keys.
+    const blooio = ['tenants', index, 'blooio'];
+    if (
+      !fine(['tenants', index, 'id']) ||
+      !['apiKey', 'apiKeyFile', 'webhook'].every((field) => fine([...blooio, field]))
+    ) {
+      return;
+    }
+    keys.forEach((rawKey, keyIndex) => {
+      const keyPath = ['tenants', index, 'apiKeys', keyIndex];
+      if (!fine([...keyPath, 'id']) || !fine([...keyPath, 'sha256'])) return;
+      const sha256 = value(asObject(rawKey)?.sha256);
+      if (sha256 === undefined || !SHA256_HEX.test(sha256)) return;
+      const owner = digestOwners.get(sha256);
+      const here = `${path}.apiKeys[${keyIndex}]`;
+      if (owner) lines.push(`${here}.sha256: the same key is already listed at ${owner}`);
+      else digestOwners.set(sha256, here);
+    });
+  });
+  lines.push(...duplicates(rawTenants, (index) => `tenants[${index}].id`, 'tenant id', context));
+  return lines;
+}
 
-  private problem(path: string, message: string): void {
-    this.problems.push(`${path}: ${message}`);
-  }
+const asObject = (raw: unknown): Json | undefined =>
+  typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Json) : undefined;
+const asList = (raw: unknown): readonly unknown[] => (Array.isArray(raw) ? raw : []);
+
+/**
+ * Each item whose `id` an earlier item of the list already has, by its own index. Ids compared as
+ * they will be used: `acme` and `${T}` with T=acme are one tenant twice. An id that cannot be read
+ * is reported where it is read.
+ */
+function duplicates(
+  items: readonly unknown[],
+  pathOf: (index: number) => string,
+  what: string,
+  context: TenantsFileContext,
+): string[] {
+  const seen = new Set<string>();
+  const lines: string[] = [];
+  items.forEach((item, index) => {
+    const raw = asObject(item)?.id;
+    if (typeof raw !== 'string') return;
+    const { result: id, missing } = interpolateEnv(raw, context.env);
+    if (missing.length > 0) return;
+    if (seen.has(id)) lines.push(`${pathOf(index)}: duplicate ${what} "${id}"`);
+    seen.add(id);
+  });
+  return lines;
+}
+
+/**
+ * Tenants that share a Blooio key all get that key's inbound events, and only the receiving
+ * number tells whose each is: two of them on one number would make it ambiguous.
+ */
+function disjointInboundNumbers(tenants: readonly ParsedTenant[]): string[] {
+  const lines: string[] = [];
+  const owners = new Map<string, { tenant: Tenant; path: string }>();
+  tenants.forEach(({ tenant, inbound }, index) => {
+    for (const { number, path: below } of inbound) {
+      const path = `tenants[${index}].${below}`;
+      const key = `${tenant.blooio.keyId} ${number}`;
+      const owner = owners.get(key);
+      if (!owner) {
+        owners.set(key, { tenant, path });
+      } else if (owner.tenant !== tenant) {
+        lines.push(
+          `${path}: tenants "${owner.tenant.id}" and "${tenant.id}" share a Blooio key and both ` +
+            `receive on ${number} (${owner.path}): inbound numbers of one key must be disjoint` +
+            (below.startsWith('blooio.senders[') ? ' (inboundNumbers defaults to senders)' : ''),
+        );
+      }
+    }
+  });
+  return lines;
 }
