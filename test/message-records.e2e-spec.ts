@@ -1,5 +1,3 @@
-import { blooioKeyIdOf } from '../src/common/blooio-key-id';
-import { Secret } from '../src/common/secret';
 import type { MessageRecord } from '../src/message-records/message-record';
 import {
   MESSAGE_RECORD_STORE,
@@ -7,6 +5,7 @@ import {
 } from '../src/message-records/message-record-store.interface';
 import { bearer, startGatewayWithSimulator } from './support/gateway';
 import { expectProblem } from './support/problem';
+import { blooioKeyIdOf } from '../src/tenants/tenant';
 import { ACME_SENDERS, BLOOIO_KEYS, KEYS } from './support/tenants.fixture';
 
 type Gateway = Awaited<ReturnType<typeof startGatewayWithSimulator>>;
@@ -34,7 +33,7 @@ describe('message records of sends (e2e)', () => {
       .set({ ...bearer(key), ...headers })
       .send(body);
 
-  const acmeKeyId = blooioKeyIdOf(new Secret(BLOOIO_KEYS.acme));
+  const acmeKeyId = blooioKeyIdOf(BLOOIO_KEYS.acme);
 
   it('records a single send with its chat, sender, metadata and key, never sending the metadata', async () => {
     const before = new Date().toISOString();

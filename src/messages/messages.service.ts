@@ -5,7 +5,6 @@ import type { UpstreamTrace } from '../blooio/upstream-trace';
 import type { StoredResponse } from '../idempotency/idempotency-store.interface';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import { upstreamIdempotencyKey } from '../idempotency/upstream-idempotency-key';
-import { blooioKeyIdOf } from '../common/blooio-key-id';
 import { ProblemException } from '../problems/problem.exception';
 import type { Principal } from '../tenants/tenant';
 import { fromBlooioSendMessageResponse } from './blooio-message.mapper';
@@ -77,7 +76,7 @@ export class MessagesService {
     await this.recorder.recordSent(
       sentMessageRecords({
         tenantId: tenant.id,
-        blooioKeyId: blooioKeyIdOf(tenant.blooio.apiKey),
+        blooioKeyId: tenant.blooio.keyId,
         message,
         response: result.body,
         idempotencyKey: context.idempotencyKey,
