@@ -7,6 +7,7 @@ import { idempotencyConfig } from './config/idempotency.config';
 import { rateLimitConfig } from './config/rate-limit.config';
 import { redisConfig } from './config/redis.config';
 import { BlooioWebhooksModule } from './blooio-webhooks/blooio-webhooks.module';
+import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { MetricsModule } from './metrics/metrics.module';
@@ -29,6 +30,7 @@ import { TenantsModule } from './tenants/tenants.module';
     TenantsModule,
     MessagesModule,
     BlooioWebhooksModule,
+    EventsModule,
     HealthModule,
   ],
 })

@@ -64,6 +64,13 @@ const PRODUCERS: Record<string, (g: Gateways) => Promise<Response>> = {
     expect((await first).status).toBe(202);
     return second;
   },
+  message_not_found: ({ main }) =>
+    main.http().get('/v1/messages/msg_unknown0000').set(bearer(KEYS.acmeRotated)),
+  event_not_found: ({ main }) =>
+    main
+      .http()
+      .get(`/v1/events/evt_${'a'.repeat(26)}`)
+      .set(bearer(KEYS.acmeRotated)),
   payload_too_large: ({ main }) =>
     send(main, { recipients: ['+15551234567'], text: 'x'.repeat(300_000) }),
   unsupported_media_type: ({ main }) =>
@@ -231,8 +238,15 @@ describe('OpenAPI examples are what the gateway answers (e2e)', () => {
   it('matches a real answer for every example: same status, code, title, type and shape', async () => {
     const examples = problemExamples();
     expect(examples.length).toBeGreaterThan(20);
+    // A code documented on several routes is one example, rendered once: provoked once.
+    const provoked = new Map<string, unknown>();
     for (const [path, status, name, { value }] of examples) {
       if (UNPRODUCIBLE[name]) continue;
+      if (provoked.has(name)) {
+        expect({ path, name, value }).toEqual({ path, name, value: provoked.get(name) });
+        continue;
+      }
+      provoked.set(name, value);
       const producer = PRODUCERS[name];
       expect({ path, name, producer: typeof producer }).toEqual({
         path,

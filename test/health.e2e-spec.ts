@@ -18,7 +18,7 @@ describe('health (e2e)', () => {
     const response = await gateway.http().get('/health/ready').expect(200);
     expect(response.body).toMatchObject({
       status: 'ok',
-      details: { tenants: { status: 'up', tenants: 3 } },
+      details: { tenants: { status: 'up', tenants: 4 } },
     });
   });
 });

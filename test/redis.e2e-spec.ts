@@ -11,6 +11,7 @@ import {
   deleteKeys,
   describeWithRedis,
   dumpKeys,
+  replicaConnection,
   TEST_REDIS_URL,
   uniqueKeyPrefix,
 } from './support/redis';
@@ -162,12 +163,23 @@ describeWithRedis('replicas sharing one Redis (e2e)', () => {
         expect.stringMatching(/^idem:acme:[0-9a-f]{64}$/),
         '{second:acme:second}:hits',
         '{minute:globex:minute}:hits',
+        expect.stringMatching(/^msg:acme:msg_/),
+        expect.stringMatching(/^msgby:[0-9a-f]{32}:msg_/),
       ]),
     );
     for (const name of names) {
       expect(name).toMatch(
-        /^(idem:(acme|globex):[0-9a-f]{64}|\{(second|minute):(acme|globex):\w+\}:(hits|blocked))$/,
+        /^(idem:(acme|globex):[0-9a-f]{64}|\{(second|minute):(acme|globex):\w+\}:(hits|blocked)|msg:(acme|globex):[\w-]+|msgby:[0-9a-f]{32}:[\w-]+)$/,
       );
+    }
+    // Every key expires on its own: records, the holder index and the windows alike.
+    const ttls = await replicaConnection(prefix);
+    try {
+      for (const name of names) {
+        expect({ name, expires: (await ttls.pttl(name)) > 0 }).toEqual({ name, expires: true });
+      }
+    } finally {
+      ttls.disconnect();
     }
     const stored = [...dump].flat().join('\n');
     for (const secret of [...Object.values(KEYS), ...Object.values(BLOOIO_KEYS)]) {

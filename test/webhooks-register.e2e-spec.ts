@@ -119,7 +119,7 @@ describe('webhooks:register (process)', () => {
     [['--tenant', 'acme', '--url', 'https://g.example/x', '--bogus'], /bogus/],
     [
       ['--tenant', 'nope', '--url', 'https://g.example/webhooks/blooio/nope'],
-      /unknown tenant "nope" in .*tenants\.yaml \(its tenants: acme, globex, initech\)/,
+      /unknown tenant "nope" in .*tenants\.yaml \(its tenants: acme, globex, initech, umbrella\)/,
     ],
   ])('refuses %j with exit code 2 and usage', async (args, message) => {
     const before = sim.requests.length;

@@ -198,3 +198,52 @@ describe('BlooioSender', () => {
     await expect(sender.send(request())).resolves.toMatchObject({ status: 202 });
   });
 });
+
+describe('BlooioSender.status', () => {
+  /** A client whose status calls answer from a script; sends always succeed. */
+  function statusClient(steps: (Error | { status: number; body: object })[]) {
+    const calls: { chatId: string; messageId: string; key: string }[] = [];
+    const client = {
+      getMessageStatus(chatId: string, messageId: string, apiKey: Secret) {
+        calls.push({ chatId, messageId, key: apiKey.reveal() });
+        const step = steps.shift() ?? { status: 200, body: { status: 'sent' } };
+        return step instanceof Error ? Promise.reject(step) : Promise.resolve(step);
+      },
+      sendMessage: () => Promise.resolve(accepted),
+    };
+    return { client: client as unknown as BlooioClient, calls };
+  }
+  const statusRequest = (tenantId = 'acme') => ({
+    tenantId,
+    apiKey: new Secret('bl_key'),
+    chatId: '+15551234567',
+    messageId: 'msg_1',
+  });
+
+  it("asks with the tenant's key, retrying a 502 like a send", async () => {
+    const { client, calls } = statusClient([new BlooioHttpError(502, {})]);
+    const trace = { attempts: 0 };
+    const report = await new BlooioSender(client, config(), new GatewayMetrics()).status({
+      ...statusRequest(),
+      trace,
+    });
+    expect(report).toEqual({ status: 200, body: { status: 'sent' }, attempts: 2 });
+    expect(calls).toEqual([
+      { chatId: '+15551234567', messageId: 'msg_1', key: 'bl_key' },
+      { chatId: '+15551234567', messageId: 'msg_1', key: 'bl_key' },
+    ]);
+    expect(trace).toEqual({ attempts: 2, status: 200 });
+  });
+
+  it('shares the tenant breaker with sends: failing reads open it for sends too', async () => {
+    const failures = Array.from({ length: 9 }, () => new BlooioHttpError(500, {}));
+    const { client } = statusClient(failures);
+    const sender = new BlooioSender(client, config({ maxRetries: 0 }), new GatewayMetrics());
+    for (let i = 0; i < 3; i += 1) {
+      await expect(sender.status(statusRequest())).rejects.toBeInstanceOf(BlooioHttpError);
+    }
+    await expect(sender.status(statusRequest())).rejects.toBeInstanceOf(BlooioCircuitOpenError);
+    await expect(sender.send(request())).rejects.toBeInstanceOf(BlooioCircuitOpenError);
+    await expect(sender.status(statusRequest('globex'))).rejects.toBeInstanceOf(BlooioHttpError);
+  });
+});

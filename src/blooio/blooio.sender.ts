@@ -2,7 +2,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import { blooioConfig, type BlooioConfig } from '../config/blooio.config';
 import { AttemptDeadline } from './attempt-deadline';
-import { BlooioClient, type BlooioSendCommand, type BlooioSendResult } from './blooio.client';
+import type { Secret } from '../common/secret';
+import {
+  BlooioClient,
+  type BlooioMessageStatusResult,
+  type BlooioSendCommand,
+  type BlooioSendResult,
+} from './blooio.client';
 import { GatewayMetrics } from '../metrics/gateway.metrics';
 import {
   BlooioCircuitOpenError,
@@ -32,10 +38,29 @@ export interface BlooioSendReport extends BlooioSendResult {
   attempts: number;
 }
 
+/** Asks Blooio where one of the tenant's messages is (`GET …/messages/{id}/status`). */
+export interface BlooioStatusRequest {
+  tenantId: string;
+  apiKey: Secret;
+  chatId: string;
+  messageId: string;
+  requestId?: string;
+  trace?: UpstreamTrace;
+}
+
+export interface BlooioStatusReport extends BlooioMessageStatusResult {
+  attempts: number;
+}
+
+/** One HTTP exchange with Blooio, within the deadline it is given. */
+type Attempt<T> = (deadline: AttemptDeadline) => Promise<{ status: number; body: T }>;
+
 /**
  * Sends one message safely: every attempt with the same Idempotency-Key, retried only where
  * DESIGN.md §5 allows, never past the deadline, through the tenant's own circuit breaker. The
- * breaker judges whole sends: one send that failed after its retries is one failure.
+ * breaker judges whole calls: one send that failed after its retries is one failure. Status reads
+ * (§10) go through the same policies and the same breaker: a Blooio that fails reads is down for
+ * sends too.
  */
 @Injectable()
 export class BlooioSender {
@@ -49,15 +74,38 @@ export class BlooioSender {
     metrics.observeCircuits(() => this.circuitStates());
   }
 
-  async send(request: BlooioSendRequest): Promise<BlooioSendReport> {
-    const breaker = this.breakerFor(request.tenantId);
+  send(request: BlooioSendRequest): Promise<BlooioSendReport> {
+    return this.guarded(request.tenantId, () =>
+      this.withRetries(request.tenantId, request.trace, (deadline) =>
+        this.client.sendMessage(request, deadline),
+      ),
+    );
+  }
+
+  /** A message's status as Blooio has it: the same deadline, retries and breaker as a send. */
+  status(request: BlooioStatusRequest): Promise<BlooioStatusReport> {
+    return this.guarded(request.tenantId, () =>
+      this.withRetries(request.tenantId, request.trace, (deadline) =>
+        this.client.getMessageStatus(
+          request.chatId,
+          request.messageId,
+          request.apiKey,
+          deadline,
+          request.requestId,
+        ),
+      ),
+    );
+  }
+
+  private async guarded<T>(tenantId: string, call: () => Promise<T>): Promise<T> {
+    const breaker = this.breakerFor(tenantId);
     const ticket = breaker.tryAcquire();
     if (ticket === undefined) {
-      this.metrics.circuitRejections.inc({ tenant: request.tenantId });
+      this.metrics.circuitRejections.inc({ tenant: tenantId });
       throw new BlooioCircuitOpenError(breaker.retryInMs);
     }
     try {
-      const report = await this.sendWithRetries(request);
+      const report = await call();
       breaker.recordSuccess(ticket);
       return report;
     } catch (error) {
@@ -85,9 +133,11 @@ export class BlooioSender {
     for (const [tenant, breaker] of this.breakers) yield [tenant, breaker.state];
   }
 
-  private async sendWithRetries(request: BlooioSendRequest): Promise<BlooioSendReport> {
-    // The request is the command as it stands: no copy per send or per attempt.
-    const { tenantId: tenant, trace = { attempts: 0 } } = request;
+  private async withRetries<T>(
+    tenant: string,
+    trace: UpstreamTrace = { attempts: 0 },
+    attemptOnce: Attempt<T>,
+  ): Promise<{ status: number; body: T; attempts: number }> {
     const budgetMs = Math.max(1, this.config.timeoutMs - ANSWER_MARGIN_MS);
     const deadlineAt = Date.now() + budgetMs;
 
@@ -102,7 +152,7 @@ export class BlooioSender {
       const startedAt = performance.now();
       trace.attempts = attempt + 1;
       try {
-        const { status, body } = await this.client.sendMessage(request, deadline);
+        const { status, body } = await attemptOnce(deadline);
         trace.status = status;
         this.metrics.observeUpstream(tenant, 'accepted', elapsedSeconds(startedAt));
         return { status, body, attempts: attempt + 1 };

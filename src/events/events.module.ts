@@ -1,14 +1,20 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { eventsConfig, type EventsConfig } from '../config/events.config';
+import { RateLimitModule } from '../rate-limit/rate-limit.module';
 import { RedisConnection } from '../redis/redis.connection';
 import { EVENT_LOG_STORE, type EventLogStore } from './event-log-store.interface';
+import { EventsController } from './events.controller';
 import { MemoryEventLogStore } from './memory-event-log.store';
 import { RedisEventLogStore } from './redis-event-log.store';
 
-/** The event log: Redis with REDIS_URL (shared by replicas, one event however many receive it), else bounded memory. */
+/**
+ * The event log: Redis with REDIS_URL (shared by replicas, one event however many receive it),
+ * else bounded memory; and its read API.
+ */
 @Module({
-  imports: [ConfigModule.forFeature(eventsConfig)],
+  imports: [ConfigModule.forFeature(eventsConfig), RateLimitModule],
+  controllers: [EventsController],
   providers: [
     {
       provide: EVENT_LOG_STORE,

@@ -1,8 +1,10 @@
-import { Body, Controller, Post, Req, Res, UseFilters } from '@nestjs/common';
-import { ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Param, Post, Req, Res, UseFilters } from '@nestjs/common';
+import { ApiBody, ApiHeader, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { UpstreamTrace } from '../blooio/upstream-trace';
+import { PatternPipe } from '../http/pattern.pipe';
 import { SANE_REQUEST_ID } from '../http/request-id';
+import { MESSAGE_ID_PATTERN } from '../message-records/message-record';
 import {
   IDEMPOTENCY_KEY_HEADER,
   IDEMPOTENT_REPLAYED_HEADER,
@@ -10,9 +12,12 @@ import {
 import { IdempotencyKeyHeader, IdempotencyKeyPipe } from '../idempotency/idempotency-key.pipe';
 import { sendStoredResponse } from '../idempotency/stored-response.reply';
 import { ApiProblemResponses } from '../problems/api-problem-responses.decorator';
+import { SpendsBudget } from '../rate-limit/tenant-throttlers';
 import { Authenticated } from '../tenants/authenticated.decorator';
 import { CurrentPrincipal } from '../tenants/current-principal.decorator';
 import type { Principal } from '../tenants/tenant';
+import { MessageStatusResponseDto } from './dto/message-status-response.dto';
+import { MESSAGE_STATUS_EXAMPLES } from './dto/message-status-response.examples';
 import { SendMessageResponseDto } from './dto/send-message-response.dto';
 import {
   SEND_MESSAGE_REPLAY_EXAMPLES,
@@ -20,6 +25,7 @@ import {
 } from './dto/send-message-response.examples';
 import { SendMessageDto } from './dto/send-message.dto';
 import { SEND_MESSAGE_EXAMPLES } from './dto/send-message.examples';
+import { MessageStatusService } from './message-status.service';
 import { MessagesService } from './messages.service';
 import { SendValidationFilter } from './send-validation.filter';
 import { NewUpstreamTrace } from './upstream-trace.decorator';
@@ -41,10 +47,15 @@ const REPLAY_HEADERS = {
   },
 } as const;
 
+const MESSAGE_ID_RULE = 'must be 1 to 64 of A-Z a-z 0-9 _ -';
+
 @ApiTags('messages')
 @Controller('v1/messages')
 export class MessagesController {
-  constructor(private readonly messages: MessagesService) {}
+  constructor(
+    private readonly messages: MessagesService,
+    private readonly statuses: MessageStatusService,
+  ) {}
 
   @Post()
   @Authenticated('messages:send')
@@ -124,5 +135,50 @@ export class MessagesController {
       trace,
     });
     await sendStoredResponse(reply, response);
+  }
+
+  @Get(':messageId')
+  @Authenticated('messages:read')
+  @SpendsBudget('reads')
+  @ApiOperation({
+    operationId: 'getMessage',
+    summary: "A message's status",
+    description:
+      'Where one of your messages is: queued, sent, delivered, read or failed, with its times ' +
+      'and metadata. While it may still change, the gateway asks Blooio first; when Blooio cannot ' +
+      'be asked, it answers what it last knew with `stale: true`. Spends the read rate limit ' +
+      '(RATE_LIMIT_READS_PER_SECOND), never the sending one.',
+  })
+  @ApiParam({
+    name: 'messageId',
+    description: 'The `messageId` (or one of the `messageIds`) a send answered',
+    schema: { type: 'string', pattern: MESSAGE_ID_PATTERN.source, example: 'msg_9f8e7d6c5b4a3f2e' },
+  })
+  @ApiResponse({
+    status: 200,
+    description: 'The message',
+    type: MessageStatusResponseDto,
+    examples: MESSAGE_STATUS_EXAMPLES,
+  })
+  @ApiProblemResponses({
+    400: ['validation_failed'],
+    403: ['forbidden'],
+    404: ['message_not_found'],
+    429: ['rate_limited'],
+    503: ['store_unavailable'],
+    500: ['internal_error'],
+  })
+  status(
+    @Param('messageId', new PatternPipe('messageId', MESSAGE_ID_PATTERN, MESSAGE_ID_RULE))
+    messageId: string,
+    @CurrentPrincipal() principal: Principal,
+    @NewUpstreamTrace() trace: UpstreamTrace,
+    @Req() request: FastifyRequest,
+  ): Promise<MessageStatusResponseDto> {
+    return this.statuses.status(messageId, {
+      tenant: principal.tenant,
+      requestId: String(request.id),
+      trace,
+    });
   }
 }

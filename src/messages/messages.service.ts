@@ -9,7 +9,9 @@ import { ProblemException } from '../problems/problem.exception';
 import type { Principal } from '../tenants/tenant';
 import { fromBlooioSendMessageResponse } from './blooio-message.mapper';
 import type { SendMessageDto } from './dto/send-message.dto';
+import { MessageRecorder } from './message-recorder';
 import { fingerprintOf, prepareOutboundMessage, type OutboundMessage } from './outbound-message';
+import { sentMessageRecords } from './sent-message.records';
 
 export interface SendContext {
   principal: Principal;
@@ -27,6 +29,7 @@ export class MessagesService {
   constructor(
     private readonly sender: BlooioSender,
     private readonly idempotency: IdempotencyService,
+    private readonly recorder: MessageRecorder,
   ) {}
 
   /**
@@ -67,6 +70,19 @@ export class MessagesService {
       requestId: context.requestId,
       trace: context.trace,
     });
+
+    // Recorded before answering, so that a status read right after the 202 finds it; a replay
+    // never gets here, so it never writes again.
+    await this.recorder.recordSent(
+      sentMessageRecords({
+        tenantId: tenant.id,
+        blooioKeyId: tenant.blooio.keyId,
+        message,
+        response: result.body,
+        idempotencyKey: context.idempotencyKey,
+        at: new Date().toISOString(),
+      }),
+    );
 
     if (result.body.status === 'failed') {
       throw new ProblemException('message_failed', {

@@ -14,7 +14,11 @@ import { normaliseParticipant, normaliseRecipients } from './recipients';
 /** A validated send, normalised for one tenant and ready for Blooio. */
 export interface OutboundMessage {
   chatId: string;
+  /** The normalised recipients, in order (a group id alone when sent to a group). */
+  recipients: string[];
   sender?: string;
+  /** The caller's labels: kept with the record, never sent to Blooio. Absent when empty. */
+  metadata?: Record<string, string>;
   body: BlooioSendMessageRequest;
 }
 
@@ -42,9 +46,12 @@ export function prepareOutboundMessage(dto: SendMessageDto, tenant: Tenant): Out
     });
   }
   const sender = dto.sender ?? defaultSender;
+  const metadata = dto.metadata && Object.keys(dto.metadata).length > 0 ? dto.metadata : undefined;
   return {
     chatId: recipients.chatId,
+    recipients: recipients.recipients.map((recipient) => recipient.value),
     ...(sender !== undefined && { sender }),
+    ...(metadata && { metadata: { ...metadata } }),
     body: toBlooioSendMessageRequest(
       mentions.parts ? { ...dto, parts: mentions.parts } : dto,
       sender,
@@ -76,15 +83,16 @@ function normaliseMentions(
 }
 
 /**
- * Digest of what would be sent: normalised recipients, the effective sender and the wire body,
- * key order ignored. Two spellings of one request have one fingerprint. Several recipients count
- * as a set, in any order: Blooio sends to the one group of exactly those people.
+ * Digest of what would be sent: normalised recipients, the effective sender, the wire body and
+ * the metadata (kept with the record, so part of the request), key order ignored. Two spellings
+ * of one request have one fingerprint. Several recipients count as a set, in any order: Blooio
+ * sends to the one group of exactly those people.
  */
 export function fingerprintOf(message: OutboundMessage): string {
-  const { chatId, sender, body } = message;
+  const { chatId, sender, body, metadata } = message;
   // Sorted, still joined: a list already in order keeps the fingerprint earlier versions recorded.
   const recipients = chatId.includes(',') ? chatId.split(',').sort().join(',') : chatId;
-  return createHash('sha256')
-    .update(canonicalJson({ chatId: recipients, sender, body }), 'utf8')
-    .digest('hex');
+  // Metadata only when there is some: a send without it keeps the fingerprint it always had.
+  const request = { chatId: recipients, sender, body, ...(metadata && { metadata }) };
+  return createHash('sha256').update(canonicalJson(request), 'utf8').digest('hex');
 }

@@ -61,6 +61,13 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  readonly messageRecordsFailed = new Counter({
+    name: 'bgw_message_records_failed_total',
+    help: 'Messages Blooio accepted whose record could not be written (the send still answered 202)',
+    labelNames: ['tenant'] as const,
+    registers: [this.registry],
+  });
+
   readonly upstreamDuration = new Histogram({
     name: 'bgw_upstream_request_duration_seconds',
     help: 'One HTTP call to Blooio, by tenant and outcome',

@@ -44,6 +44,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<TestGa
     // Suites fire many requests a second; the rate-limit suite sets its own limits.
     RATE_LIMIT_PER_SECOND: '100000',
     RATE_LIMIT_PER_MINUTE: '1000000',
+    RATE_LIMIT_READS_PER_SECOND: '100000',
     ...TEST_TENANT_ENV,
     ...options.env,
   };

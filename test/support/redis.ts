@@ -41,7 +41,11 @@ export async function dumpKeys(prefix: string): Promise<Map<string, string>> {
     for (const key of keys) {
       const type = await redis.type(key);
       const value =
-        type === 'hash' ? JSON.stringify(await redis.hgetall(key)) : await redis.get(key);
+        type === 'hash'
+          ? JSON.stringify(await redis.hgetall(key))
+          : type === 'set'
+            ? JSON.stringify((await redis.smembers(key)).sort())
+            : await redis.get(key);
       dump.set(key, value ?? '');
     }
     return dump;

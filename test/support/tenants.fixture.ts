@@ -7,6 +7,7 @@ export const KEYS = {
   acmeRotated: 'bgw_acmeRotatedKey00000000000000000000000000',
   globex: 'bgw_globexKey000000000000000000000000000000000',
   initech: 'bgw_initechKey00000000000000000000000000000000',
+  umbrella: 'bgw_umbrellaKey0000000000000000000000000000000',
 } as const;
 
 /** Blooio keys the test tenants hold; the simulator accepts these only. */
@@ -24,7 +25,10 @@ export const WEBHOOK_SECRETS = {
 export const ACME_SENDERS = ['+15550001111', '+15550002222'];
 export const GLOBEX_SENDER = '+15557770000';
 
-/** acme: allow-list and default sender, US numbers; globex: no list; initech: a key Blooio refuses. */
+/**
+ * acme: allow-list and default sender, US numbers; globex: no list; initech: a key Blooio refuses;
+ * umbrella: acme's Blooio key, shared (it must still never see acme's messages or events).
+ */
 export function testTenantsDocument(
   overrides: { acmeRateLimit?: { perSecond?: number; perMinute?: number } } = {},
 ) {
@@ -57,6 +61,11 @@ export function testTenantsDocument(
         id: 'initech',
         blooio: { apiKey: BLOOIO_KEYS.broken },
         apiKeys: [{ id: 'initech-app', sha256: hashApiKey(KEYS.initech) }],
+      },
+      {
+        id: 'umbrella',
+        blooio: { apiKey: BLOOIO_KEYS.acme },
+        apiKeys: [{ id: 'umbrella-app', sha256: hashApiKey(KEYS.umbrella) }],
       },
     ],
   };

@@ -17,9 +17,12 @@ import { MAX_RECIPIENTS_LIMIT } from '../../tenants/tenant';
 import { E164 } from '../../common/address-patterns';
 import {
   IsAttachmentList,
+  IsMessageMetadata,
   IsMessageText,
   MAX_ATTACHMENT_NAME_LENGTH,
   MAX_ATTACHMENTS,
+  MAX_METADATA_KEYS,
+  MAX_METADATA_VALUE_LENGTH,
   MAX_TEXT_LENGTH,
   MAX_TEXTS,
 } from '../validation/message-fields.validators';
@@ -169,4 +172,20 @@ export class SendMessageDto {
   @IsOptional()
   @IsBoolean({ message: 'must be true or false' })
   shareContact?: boolean;
+
+  /**
+   * Your own labels for this message (an order id, a campaign): up to 20 keys of 1 to 40
+   * `A-Z a-z 0-9 _ . -`, string values. Never sent to Blooio; kept with
+   * the message record and returned by `GET /v1/messages/{messageId}` and in its events. Part of
+   * the Idempotency-Key's request: the same key with other metadata is refused.
+   */
+  @ApiPropertyOptional({
+    type: 'object',
+    maxProperties: MAX_METADATA_KEYS,
+    additionalProperties: { type: 'string', maxLength: MAX_METADATA_VALUE_LENGTH },
+    example: { orderId: 'A-17' },
+  })
+  @IsOptional()
+  @IsMessageMetadata()
+  metadata?: Record<string, string>;
 }

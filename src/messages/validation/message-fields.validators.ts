@@ -6,6 +6,11 @@ export const MAX_TEXT_LENGTH = 10_000;
 export const MAX_TEXTS = 10;
 export const MAX_ATTACHMENTS = 10;
 export const MAX_ATTACHMENT_NAME_LENGTH = 255;
+export const MAX_METADATA_KEYS = 20;
+export const MAX_METADATA_VALUE_LENGTH = 500;
+export const METADATA_KEY = /^[A-Za-z0-9_.-]{1,40}$/;
+/** A bad key is named in the error path, cut short: the path must stay readable. */
+const SHOWN_KEY_LENGTH = 40;
 
 // length() counts characters as class-validator's @Length does (an emoji is one), like parts' text.
 const isText = (value: unknown): boolean =>
@@ -58,6 +63,33 @@ function attachmentProblem(item: unknown): { at?: string; message: string } | un
     : { at: 'name', message: `must be a string of 1 to ${MAX_ATTACHMENT_NAME_LENGTH} characters` };
 }
 
+/**
+ * `metadata`: up to 20 keys of 1 to 40 `A-Z a-z 0-9 _ . -`, each a string of at most 500
+ * characters. A wrong key or value is named as `metadata.<key>`.
+ */
+export function metadataProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return 'must be an object of string values';
+  }
+  const entries = Object.entries(value);
+  if (entries.length > MAX_METADATA_KEYS) {
+    return `must have at most ${MAX_METADATA_KEYS} keys`;
+  }
+  for (const [key, item] of entries) {
+    const shown = key.length > SHOWN_KEY_LENGTH ? `${key.slice(0, SHOWN_KEY_LENGTH)}…` : key;
+    if (!METADATA_KEY.test(key)) {
+      return messageAt(shown, 'is not a valid key: 1 to 40 of A-Z a-z 0-9 _ . -');
+    }
+    if (typeof item !== 'string' || !length(item, 0, MAX_METADATA_VALUE_LENGTH)) {
+      return messageAt(
+        shown,
+        `must be a string of at most ${MAX_METADATA_VALUE_LENGTH} characters`,
+      );
+    }
+  }
+  return undefined;
+}
+
 /** A property decorator from a check that answers why a value is wrong (or undefined). */
 function checkDecorator(name: string, problemOf: (value: unknown) => string | undefined) {
   return (options?: ValidationOptions): PropertyDecorator =>
@@ -74,6 +106,8 @@ function checkDecorator(name: string, problemOf: (value: unknown) => string | un
 export const IsMessageText = checkDecorator('isMessageText', messageTextProblem);
 
 export const IsAttachmentList = checkDecorator('isAttachmentList', attachmentListProblem);
+
+export const IsMessageMetadata = checkDecorator('isMessageMetadata', metadataProblem);
 
 export const IsHttpsUrl = checkDecorator('isHttpsUrl', (value) =>
   isHttpsUrl(value) ? undefined : 'must be an https URL',

@@ -205,6 +205,20 @@ export const PROBLEM_CASES: Partial<Record<ProblemCode, ProblemCase[]>> = {
         "X-Blooio-Signature is missing, stale or does not match this tenant's signing secrets",
     },
   ],
+  message_not_found: [
+    {
+      name: 'message_not_found',
+      summary: "Unknown, expired, or another tenant's message (one answer for all three)",
+      detail: 'No message with this id for this tenant',
+    },
+  ],
+  event_not_found: [
+    {
+      name: 'event_not_found',
+      summary: "Unknown, expired, or another tenant's event (one answer for all three)",
+      detail: 'No event with this id for this tenant',
+    },
+  ],
   store_unavailable: [
     {
       name: 'store_unavailable',

@@ -1,0 +1,51 @@
+/** Answers Swagger UI shows for GET /v1/messages/{messageId}, one per kind of answer. */
+export const MESSAGE_STATUS_EXAMPLES = {
+  delivered: {
+    summary: 'Delivered over iMessage (final: Blooio is not asked again)',
+    value: {
+      messageId: 'msg_9f8e7d6c5b4a3f2e',
+      direction: 'outbound',
+      status: 'delivered',
+      protocol: 'imessage',
+      chatId: '+15551234567',
+      recipients: ['+15551234567'],
+      sender: '+15550001111',
+      metadata: { orderId: 'A-17' },
+      createdAt: '2026-12-02T10:00:00.000Z',
+      sentAt: '2026-12-02T10:00:00.000Z',
+      deliveredAt: '2026-12-02T10:00:04.000Z',
+      updatedAt: '2026-12-02T10:00:04.100Z',
+    },
+  },
+  stale: {
+    summary: 'Blooio could not be asked: what the gateway last knew, marked stale',
+    value: {
+      messageId: 'msg_1a2b3c4d5e6f7a8b',
+      direction: 'outbound',
+      status: 'queued',
+      chatId: '+15551234567,+15559876543',
+      recipients: ['+15551234567', '+15559876543'],
+      groupId: 'grp_abc123def456',
+      sender: '+15550001111',
+      createdAt: '2026-12-02T10:00:00.000Z',
+      updatedAt: '2026-12-02T10:00:00.000Z',
+      stale: true,
+    },
+  },
+  failed: {
+    summary: 'Failed, with the reason Blooio gave',
+    value: {
+      messageId: 'msg_0c1d2e3f4a5b6c7d',
+      direction: 'outbound',
+      status: 'failed',
+      protocol: 'unknown',
+      chatId: '+15005550005',
+      recipients: ['+15005550005'],
+      sender: '+15550001111',
+      createdAt: '2026-12-02T10:00:00.000Z',
+      failedAt: '2026-12-02T10:00:02.000Z',
+      error: { message: 'Simulated failure' },
+      updatedAt: '2026-12-02T10:00:02.000Z',
+    },
+  },
+} as const;
