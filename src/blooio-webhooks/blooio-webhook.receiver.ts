@@ -74,6 +74,11 @@ export class BlooioWebhookReceiver implements OnApplicationShutdown {
   private readonly logger = new Logger('BlooioWebhooks');
   /** Deferred events by (tenant, event id): one wait per event however often it is delivered. */
   private readonly pending = new Map<string, NodeJS.Timeout>();
+  /**
+   * Waiting events whose timer fired and whose route is running: they keep their place, so that a
+   * new delivery cannot take it and their own re-check never meets a full queue.
+   */
+  private readonly rechecking = new Set<string>();
 
   constructor(
     private readonly tenants: TenantRegistry,
@@ -211,7 +216,8 @@ export class BlooioWebhookReceiver implements OnApplicationShutdown {
     // Tenant ids hold no `/` (TENANT_ID_PATTERN).
     const key = `${tenant.id}/${eventId}`;
     if (this.pending.has(key)) return;
-    if (this.pending.size >= MAX_PENDING_RECHECKS) {
+    const hasPlace = this.rechecking.has(key);
+    if (!hasPlace && this.pending.size + this.rechecking.size >= MAX_PENDING_RECHECKS) {
       throw new ProblemException('store_unavailable', {
         detail: `${MAX_PENDING_RECHECKS} events already wait for their message's record; retry later`,
         headers: { 'retry-after': '60' },
@@ -219,13 +225,16 @@ export class BlooioWebhookReceiver implements OnApplicationShutdown {
     }
     const timer = setTimeout(() => {
       this.pending.delete(key);
-      this.route(tenant, event, firstReceivedAtMs, Date.now()).then(
-        (verdict) => {
-          if (verdict.outcome !== 'deferred') this.count(verdict);
-        },
-        (error: unknown) => {
-          if (error instanceof ProblemException && error.code === 'store_unavailable') {
-            if (storeRetries > 0) {
+      this.rechecking.add(key);
+      this.route(tenant, event, firstReceivedAtMs, Date.now())
+        .then(
+          (verdict) => {
+            if (verdict.outcome !== 'deferred') this.count(verdict);
+          },
+          (error: unknown) => {
+            const storeDown =
+              error instanceof ProblemException && error.code === 'store_unavailable';
+            if (storeDown && storeRetries > 0) {
               this.defer(
                 tenant,
                 event,
@@ -236,12 +245,16 @@ export class BlooioWebhookReceiver implements OnApplicationShutdown {
               );
               return;
             }
-          }
+            throw error;
+          },
+        )
+        // Never an unhandled rejection from a timer: that would end the process.
+        .catch((error: unknown) => {
           this.logger.error(
             `Blooio event ${eventId} of tenant ${tenant.id} could not be recorded after waiting for its message record: ${(error as Error).message}`,
           );
-        },
-      );
+        })
+        .finally(() => this.rechecking.delete(key));
     }, afterMs);
     // Waiting events must not keep a stopping process alive (shutdown logs what is dropped).
     timer.unref();
