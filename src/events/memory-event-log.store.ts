@@ -1,6 +1,7 @@
 import { encodeCursor, isEventId, positionOf, readEventLogQuery } from './event-log.cursor';
 import type { EventLogPage, EventLogQuery, EventLogStore } from './event-log-store.interface';
 import { type GatewayEvent, messageIdOf } from './gateway-event';
+import { evictForOne } from '../common/evict-for-one';
 
 interface Entry {
   event: GatewayEvent;
@@ -90,13 +91,8 @@ export class MemoryEventLogStore implements EventLogStore {
     return more && last ? { data, nextCursor: encodeCursor(tenantId, query, last) } : { data };
   }
 
-  /** Expired entries from the oldest end, then the oldest until there is room for one more. */
   private evict(): void {
-    const now = this.now();
-    for (const [key, entry] of this.entries) {
-      if (entry.expiresAt > now && this.entries.size < this.maxEntries) break;
-      this.remove(key, entry);
-    }
+    evictForOne(this.entries, this.maxEntries, this.now(), (key, entry) => this.remove(key, entry));
   }
 
   private remove(key: string, entry: Entry): void {

@@ -1,6 +1,7 @@
 import type { MessageRecord, MessageStatusUpdate } from './message-record';
 import type { MessageRecordStore } from './message-record-store.interface';
 import { mergeRecord, mergeStatus } from './message-status.merge';
+import { evictForOne } from '../common/evict-for-one';
 
 interface Entry {
   record: MessageRecord;
@@ -82,13 +83,8 @@ export class MemoryMessageRecordStore implements MessageRecordStore {
     this.byBlooioId.set(index, tenants);
   }
 
-  /** Expired records from the oldest end, then the oldest until there is room for one more. */
   private evict(): void {
-    const now = this.now();
-    for (const [key, entry] of this.entries) {
-      if (entry.expiresAt > now && this.entries.size < this.maxEntries) break;
-      this.remove(key, entry);
-    }
+    evictForOne(this.entries, this.maxEntries, this.now(), (key, entry) => this.remove(key, entry));
   }
 
   private remove(key: string, entry: Entry): void {
