@@ -18,7 +18,7 @@ const { tmpdir } = require('node:os');
 const path = require('node:path');
 const { parseArgs } = require('node:util');
 const { runLoad } = require('./lib/load');
-const { cpuMs } = require('./lib/proc-stats');
+const { cpuMs, mainThreadCpuMs } = require('./lib/proc-stats');
 const { runTool, stop, stopAll } = require('./lib/processes');
 const { median } = require('./lib/stats');
 const { deletePrefixedKeys } = require('./lib/redis');
@@ -82,13 +82,21 @@ async function measure(entry, stack, round) {
     );
     const load = { ...request, idempotencyKey: args.key, connections: Number(args.connections) };
     await runLoad({ ...load, seconds: 2 });
-    const before = cpuMs(gateway.server.pid);
+    const pid = gateway.server.pid;
+    const [before, mainBefore] = [cpuMs(pid), mainThreadCpuMs(pid)];
     const result = await runLoad({ ...load, seconds: Number(args.seconds) });
-    const cpu = cpuMs(gateway.server.pid) - before;
+    const cpu = cpuMs(pid) - before;
+    const mainCpu = mainThreadCpuMs(pid) - mainBefore;
     if (result.non2xx || result.errors) {
       throw new Error(`${name}: ${result.non2xx} non-2xx, ${result.errors} errors`);
     }
-    return { rps: result.rps, p99: result.latencyMs.p99, cpuPer1k: cpu / (result.requests / 1000) };
+    const thousands = result.requests / 1000;
+    return {
+      rps: result.rps,
+      p99: result.latencyMs.p99,
+      cpuPer1k: cpu / thousands,
+      mainCpuPer1k: mainCpu / thousands,
+    };
   } finally {
     await stop(gateway.server, 10_000);
   }
@@ -117,7 +125,8 @@ async function main() {
         results.get(dir).push(r);
         console.log(
           `round ${round} ${dir.padEnd(30)} ${Math.round(r.rps).toString().padStart(6)} req/s ` +
-            `p99 ${r.p99.toFixed(1).padStart(6)} ms  ${Math.round(r.cpuPer1k)} CPU ms/1k`,
+            `p99 ${r.p99.toFixed(1).padStart(6)} ms  ${Math.round(r.cpuPer1k)} CPU ms/1k ` +
+            `(main thread ${Math.round(r.mainCpuPer1k)})`,
         );
       }
     }
@@ -126,12 +135,13 @@ async function main() {
     for (const [dir, list] of results) {
       const rps = median(list.map((r) => r.rps));
       const cpu = median(list.map((r) => r.cpuPer1k));
+      const mainCpu = median(list.map((r) => r.mainCpuPer1k));
       const change =
         dir === dirs[0]
           ? ''
           : ` (${rps >= base ? '+' : ''}${Math.round((100 * (rps - base)) / base)}%)`;
       console.log(
-        `${dir.padEnd(30)} ${Math.round(rps).toString().padStart(6)} req/s${change}, ${Math.round(cpu)} CPU ms/1k`,
+        `${dir.padEnd(30)} ${Math.round(rps).toString().padStart(6)} req/s${change}, ${Math.round(cpu)} CPU ms/1k (main thread ${Math.round(mainCpu)})`,
       );
     }
   } finally {

@@ -20,7 +20,19 @@ function clockTicksPerSecond() {
 
 /** CPU time (user + system) the process has used so far, in ms. */
 function cpuMs(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return statCpuMs(`/proc/${pid}/stat`);
+}
+
+/**
+ * CPU time of the process's main thread (the event loop) so far, in ms: the rest of cpuMs is
+ * V8's helper threads (concurrent GC, compilers) and libuv's pool.
+ */
+function mainThreadCpuMs(pid) {
+  return statCpuMs(`/proc/${pid}/task/${pid}/stat`);
+}
+
+function statCpuMs(file) {
+  const stat = readFileSync(file, 'utf8');
   // The command name (field 2) may hold spaces: count fields from the closing parenthesis.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
@@ -45,4 +57,4 @@ function machineBusyMs() {
   return ((user + nice + system + (steal || 0)) * 1000) / clockTicksPerSecond();
 }
 
-module.exports = { clockTicksPerSecond, cpuMs, rssMb, machineBusyMs };
+module.exports = { clockTicksPerSecond, cpuMs, mainThreadCpuMs, rssMb, machineBusyMs };

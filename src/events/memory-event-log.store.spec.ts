@@ -47,12 +47,15 @@ describe('MemoryEventLogStore', () => {
     expect(store.size).toBe(3);
   });
 
-  it('gives copies', async () => {
+  it('keeps what it was given: the writer cannot change a stored event, a reader gets it frozen', async () => {
     const store = new MemoryEventLogStore(10, 60_000, () => now);
     const event = deliveredEvent('a');
     await store.insert(event, T0);
     (event.data as { messageId: string }).messageId = 'changed';
     const got = await store.get('acme', eventId('a'));
     expect(got?.data).toMatchObject({ messageId: 'msg_1' });
+    expect(() => ((got!.data as { messageId: string }).messageId = 'x')).toThrow(TypeError);
+    const [listed] = (await store.list('acme', { limit: 10 })).data;
+    expect(listed.data).toMatchObject({ messageId: 'msg_1' });
   });
 });

@@ -2,6 +2,7 @@ import { encodeCursor, isEventId, positionOf, readEventLogQuery } from './event-
 import type { EventLogPage, EventLogQuery, EventLogStore } from './event-log-store.interface';
 import { type GatewayEvent, messageIdOf } from './gateway-event';
 import { evictForOne } from '../common/evict-for-one';
+import { frozenCopy } from '../common/frozen-copy';
 
 interface Entry {
   event: GatewayEvent;
@@ -42,7 +43,7 @@ export class MemoryEventLogStore implements EventLogStore {
     if (existing) this.remove(key, existing);
     this.evict();
     const entry: Entry = {
-      event: structuredClone(event),
+      event: frozenCopy(event),
       position: positionOf(receivedAtMs, event.id),
       expiresAt: receivedAtMs + this.ttlMs,
     };
@@ -58,7 +59,7 @@ export class MemoryEventLogStore implements EventLogStore {
     if (!isEventId(eventId)) return Promise.resolve(undefined);
     const entry = this.entries.get(tenantId + SEPARATOR + eventId);
     const live = entry && entry.expiresAt > this.now() ? entry : undefined;
-    return Promise.resolve(live && structuredClone(live.event));
+    return Promise.resolve(live?.event);
   }
 
   list(tenantId: string, query: EventLogQuery): Promise<EventLogPage> {
@@ -84,7 +85,7 @@ export class MemoryEventLogStore implements EventLogStore {
           more = true;
           break;
         }
-        data.push(structuredClone(entry.event));
+        data.push(entry.event);
         last = entry.position;
       }
     }

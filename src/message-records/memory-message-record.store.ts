@@ -2,6 +2,7 @@ import type { MessageRecord, MessageStatusUpdate } from './message-record';
 import type { MessageRecordStore } from './message-record-store.interface';
 import { mergeRecord, mergeStatus } from './message-status.merge';
 import { evictForOne } from '../common/evict-for-one';
+import { frozenCopy } from '../common/frozen-copy';
 
 interface Entry {
   record: MessageRecord;
@@ -13,7 +14,8 @@ const SEPARATOR = '\u0000';
 /**
  * Message records in this process's memory: at most `maxEntries`, the least recently written
  * evicted first, each dropped `ttlMs` after its first write. Map order is insertion order, and a
- * write re-inserts, so both bounds are checked from the oldest end.
+ * write re-inserts, so both bounds are checked from the oldest end. Records are kept frozen and
+ * handed out as they are (`frozenCopy`).
  */
 export class MemoryMessageRecordStore implements MessageRecordStore {
   private readonly entries = new Map<string, Entry>();
@@ -33,14 +35,14 @@ export class MemoryMessageRecordStore implements MessageRecordStore {
   save(record: MessageRecord): Promise<MessageRecord> {
     const key = recordKey(record.tenantId, record.messageId);
     const existing = this.live(key);
-    const stored = existing ? mergeRecord(existing.record, record) : copy(record);
+    const stored = frozenCopy(existing ? mergeRecord(existing.record, record) : record);
     this.put(key, stored, existing?.expiresAt ?? this.now() + this.ttlMs);
-    return Promise.resolve(copy(stored));
+    return Promise.resolve(stored);
   }
 
   find(tenantId: string, messageId: string): Promise<MessageRecord | undefined> {
     const entry = this.live(recordKey(tenantId, messageId));
-    return Promise.resolve(entry && copy(entry.record));
+    return Promise.resolve(entry?.record);
   }
 
   update(
@@ -52,8 +54,10 @@ export class MemoryMessageRecordStore implements MessageRecordStore {
     const entry = this.live(key);
     if (!entry) return Promise.resolve(undefined);
     const merged = mergeStatus(entry.record, update);
-    if (merged !== entry.record) this.put(key, merged, entry.expiresAt);
-    return Promise.resolve(copy(merged));
+    if (merged === entry.record) return Promise.resolve(entry.record);
+    const stored = frozenCopy(merged);
+    this.put(key, stored, entry.expiresAt);
+    return Promise.resolve(stored);
   }
 
   holders(blooioKeyId: string, messageId: string): Promise<string[]> {
@@ -98,6 +102,3 @@ export class MemoryMessageRecordStore implements MessageRecordStore {
 
 const recordKey = (tenantId: string, messageId: string) => tenantId + SEPARATOR + messageId;
 const blooioKey = (keyId: string, messageId: string) => keyId + SEPARATOR + messageId;
-
-/** Callers get copies: a record changed by its reader must not change the store. */
-const copy = (record: MessageRecord): MessageRecord => structuredClone(record);

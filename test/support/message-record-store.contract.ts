@@ -89,11 +89,22 @@ export function messageRecordStoreContract(storeUnderTest: () => MessageRecordSt
     await expect(store.holders('key-a', 'msg_2')).resolves.toEqual([]);
   });
 
-  it('gives copies: changing an answer does not change the store', async () => {
-    const saved = await store.save(record());
-    saved.recipients.push('+15550000000');
+  it('keeps what it was given: neither the writer nor a reader can change a stored record', async () => {
+    const written = record();
+    const saved = await store.save(written);
+    written.recipients.push('+15550000001');
+    tryToChange(() => saved.recipients.push('+15550000000'));
     const found = await store.find('acme', 'msg_1');
-    found!.metadata!.orderId = 'changed';
+    tryToChange(() => (found!.metadata!.orderId = 'changed'));
     await expect(store.find('acme', 'msg_1')).resolves.toEqual(record());
   });
+}
+
+/** A store may answer a copy (change it freely) or a frozen record (a change throws); both keep it. */
+function tryToChange(change: () => unknown): void {
+  try {
+    change();
+  } catch (error) {
+    expect(error).toBeInstanceOf(TypeError);
+  }
 }
