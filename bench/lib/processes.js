@@ -15,15 +15,17 @@ function tail(chunks) {
 }
 
 /**
- * Starts `node <script> ...args`. stdout is either consumed here (to find the ready line) or
- * handed to an already open file descriptor, so that a busy child never blocks on a full pipe.
+ * Starts `node <script> ...args`, or `<wrapper...> node <script> ...args` (valgrind, say). stdout
+ * is either consumed here (to find the ready line) or handed to an already open file descriptor,
+ * so that a busy child never blocks on a full pipe.
  */
 function startNode(
   name,
   script,
-  { nodeArgs = [], args = [], env = {}, replaceEnv, cwd, stdoutFd } = {},
+  { nodeArgs = [], args = [], env = {}, replaceEnv, cwd, stdoutFd, wrapper = [] } = {},
 ) {
-  return startProcess(name, process.execPath, [...nodeArgs, script, ...args], {
+  const command = [...wrapper, process.execPath, ...nodeArgs, script, ...args];
+  return startProcess(name, command[0], command.slice(1), {
     cwd,
     env: replaceEnv ?? { ...process.env, ...env },
     stdout: stdoutFd,

@@ -72,7 +72,10 @@ async function startPlainProxy(script, fake, tenant, nodeArgs = []) {
   return { server, url: `http://127.0.0.1:${port}` };
 }
 
-/** The gateway as production runs it; its JSON log lines go straight to a file (fd). */
+/**
+ * The gateway as production runs it; its JSON log lines go straight to a file (fd). `wrapper` runs
+ * it inside another program (valgrind), which may need a longer `readyTimeoutMs`.
+ */
 async function startGateway(
   name,
   fake,
@@ -81,6 +84,7 @@ async function startGateway(
   extraEnv = {},
   nodeArgs = [],
   main = path.join(ROOT, 'dist', 'main.js'),
+  { wrapper = [], readyTimeoutMs } = {},
 ) {
   const port = await freePort();
   const logFile = path.join(tmpDir, `${name.replace(/\W+/g, '-')}.log`);
@@ -89,6 +93,7 @@ async function startGateway(
   try {
     server = startNode(name, main, {
       nodeArgs,
+      wrapper,
       cwd: ROOT,
       stdoutFd: fd,
       replaceEnv: {
@@ -111,7 +116,7 @@ async function startGateway(
     closeSync(fd); // the child holds its own copy
   }
   const url = `http://127.0.0.1:${port}`;
-  await waitForOk(server, `${url}/health/ready`);
+  await waitForOk(server, `${url}/health/ready`, readyTimeoutMs);
   return { server, url, logFile };
 }
 

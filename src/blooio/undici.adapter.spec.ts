@@ -1,7 +1,14 @@
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import axios from 'axios';
-import { MockAgent } from 'undici';
+import { Agent, MockAgent } from 'undici';
 import { keepOnlyTransport } from './lean-axios';
-import { OriginCache, createUndiciAdapter } from './undici.adapter';
+import {
+  MAX_UPSTREAM_ANSWER_BYTES,
+  OriginCache,
+  UpstreamAnswerTooLargeError,
+  createUndiciAdapter,
+} from './undici.adapter';
 
 describe('createUndiciAdapter', () => {
   let agent: MockAgent;
@@ -128,5 +135,68 @@ describe('keepOnlyTransport', () => {
       },
     ]);
     expect(response.data).toBe('{"a":1}');
+  });
+});
+
+describe('createUndiciAdapter reading answers over a real socket', () => {
+  let server: Server;
+  let answer: (response: ServerResponse) => void;
+  let agent: Agent;
+  let url: string;
+
+  beforeAll(async () => {
+    server = createServer((request, response) => {
+      request.resume();
+      answer(response);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/x`;
+  });
+  beforeEach(() => (agent = new Agent()));
+  afterEach(() => agent.close());
+  afterAll(() => new Promise((resolve) => server.close(resolve)));
+
+  const get = () =>
+    keepOnlyTransport(axios.create({ adapter: createUndiciAdapter(agent) })).request<string>({
+      url,
+      method: 'POST',
+    });
+  const chunked = (pieces: string[]) => (response: ServerResponse) => {
+    response.writeHead(200, { 'content-type': 'application/json' }); // no length: chunked
+    for (const piece of pieces) response.write(piece);
+    response.end();
+  };
+
+  it('reads a declared length whole, multi-byte characters included', async () => {
+    answer = (response) => response.end('{"text":"héllo ✓"}');
+    await expect(get()).resolves.toMatchObject({ status: 200, data: '{"text":"héllo ✓"}' });
+  });
+
+  it('joins a chunked answer within the cap, a character split across chunks included', async () => {
+    const check = Buffer.from('✓');
+    answer = (response) => {
+      response.writeHead(200);
+      response.write('{"a":"');
+      response.write(check.subarray(0, 1));
+      response.write(check.subarray(1));
+      response.end('"}');
+    };
+    await expect(get()).resolves.toMatchObject({ data: '{"a":"✓"}' });
+  });
+
+  it('refuses a chunked answer as soon as it passes the cap', async () => {
+    const piece = 'p'.repeat(65_536);
+    answer = chunked(
+      Array.from({ length: MAX_UPSTREAM_ANSWER_BYTES / piece.length + 1 }, () => piece),
+    );
+    await expect(get()).rejects.toBeInstanceOf(UpstreamAnswerTooLargeError);
+  });
+
+  it('refuses a declared length past the cap unread', async () => {
+    answer = (response) => {
+      response.writeHead(200, { 'content-length': String(MAX_UPSTREAM_ANSWER_BYTES + 1) });
+      response.write('{');
+    };
+    await expect(get()).rejects.toBeInstanceOf(UpstreamAnswerTooLargeError);
   });
 });

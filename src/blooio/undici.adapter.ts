@@ -86,26 +86,33 @@ function parseOrigin(written: string): string {
   return parsed.origin;
 }
 
-/** The body as UTF-8 text, or UpstreamAnswerTooLargeError as soon as it passes the cap. */
-async function readCapped(
+/**
+ * The body as UTF-8 text, or UpstreamAnswerTooLargeError as soon as it passes the cap. A declared
+ * length within the cap is read by undici itself (HTTP/1.1 framing holds the body to it); an
+ * undeclared one (chunked) is counted chunk by chunk and cut off at the cap.
+ */
+function readCapped(
   status: number,
   headers: Record<string, string | string[] | undefined>,
   body: Dispatcher.ResponseData['body'],
 ): Promise<string> {
-  const declared = Number(headers['content-length']);
+  const declared = Number(headers['content-length'] ?? NaN);
   if (declared > MAX_UPSTREAM_ANSWER_BYTES) {
     body.destroy();
-    throw new UpstreamAnswerTooLargeError(status);
+    return Promise.reject(new UpstreamAnswerTooLargeError(status));
   }
-  const chunks: Buffer[] = [];
-  let length = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    length += chunk.length;
-    if (length > MAX_UPSTREAM_ANSWER_BYTES) {
-      body.destroy();
-      throw new UpstreamAnswerTooLargeError(status);
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks, length).toString('utf8');
+  if (Number.isInteger(declared) && declared >= 0) return body.text();
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let length = 0;
+    body.on('data', (chunk: Buffer) => {
+      length += chunk.length;
+      if (length > MAX_UPSTREAM_ANSWER_BYTES) {
+        body.destroy();
+        reject(new UpstreamAnswerTooLargeError(status));
+      } else chunks.push(chunk);
+    });
+    body.once('end', () => resolve(Buffer.concat(chunks, length).toString('utf8')));
+    body.once('error', reject);
+  });
 }

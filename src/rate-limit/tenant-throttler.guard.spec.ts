@@ -1,5 +1,4 @@
 import type { ExecutionContext } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
 import {
   SkipThrottle,
   Throttle,
@@ -67,10 +66,9 @@ const options = (extra: Partial<Exclude<ThrottlerModuleOptions, unknown[]>> = {}
 async function guardWith(
   storage: ThrottlerStorage,
   moduleOptions: ThrottlerModuleOptions = options(),
-  reflector = new Reflector(),
   Guard: typeof TenantThrottlerGuard = TenantThrottlerGuard,
 ): Promise<TenantThrottlerGuard> {
-  const guard = new Guard(moduleOptions, storage, reflector);
+  const guard = new Guard(moduleOptions, storage);
   await guard.onModuleInit();
   return guard;
 }
@@ -200,7 +198,6 @@ describe('TenantThrottlerGuard', () => {
             : t,
         ),
       }),
-      new Reflector(),
       SkippingGuard,
     );
     const acme = principal('acme', 1, 1);

@@ -1,17 +1,33 @@
 import { Injectable, type ExecutionContext } from '@nestjs/common';
-import { ThrottlerGuard, type ThrottlerLimitDetail } from '@nestjs/throttler';
+import {
+  InjectThrottlerOptions,
+  InjectThrottlerStorage,
+  ThrottlerGuard,
+  type ThrottlerLimitDetail,
+  type ThrottlerModuleOptions,
+  type ThrottlerStorage,
+} from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
 import { ProblemException } from '../problems/problem.exception';
+import { RouteMetadataReflector } from './route-metadata.reflector';
 import { READS_THROTTLER } from './tenant-throttlers';
 
 /**
  * Rate limits per tenant: one budget for all of a tenant's keys and routes, whatever the caller's
  * IP. ThrottlerGuard's own canActivate, changed only through its protected hooks: the tracker is
  * the tenant, a key is per window and tenant (not per route), and a refusal is a problem answer.
- * Runs after ApiKeyGuard, which sets the principal.
+ * Runs after ApiKeyGuard, which sets the principal. Its route metadata comes from a Reflector
+ * that remembers each answer (the guard asks the same static metadata on every request).
  */
 @Injectable()
 export class TenantThrottlerGuard extends ThrottlerGuard {
+  constructor(
+    @InjectThrottlerOptions() options: ThrottlerModuleOptions,
+    @InjectThrottlerStorage() storage: ThrottlerStorage,
+  ) {
+    super(options, storage, new RouteMetadataReflector());
+  }
+
   protected override getTracker(request: Record<string, unknown>): Promise<string> {
     const principal = (request as unknown as FastifyRequest).principal;
     if (!principal) throw new Error('TenantThrottlerGuard must run after ApiKeyGuard');

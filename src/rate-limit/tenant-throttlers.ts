@@ -1,8 +1,8 @@
 import { SetMetadata, type ExecutionContext } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
 import type { ThrottlerOptions } from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
 import type { ReadRateLimitConfig } from '../config/rate-limit.config';
+import { RouteMetadataReflector } from './route-metadata.reflector';
 
 /** The read routes' own window (DESIGN.md §10): polling never uses up the sending limit. */
 export const READS_THROTTLER = 'reads';
@@ -15,8 +15,9 @@ export const RATE_LIMIT_BUDGET = 'bgw:rate-limit-budget';
 /** Marks a route as spending the tenant's read budget rather than its sending one. */
 export const SpendsBudget = (budget: RateLimitBudget) => SetMetadata(RATE_LIMIT_BUDGET, budget);
 
-// Metadata is read as ThrottlerGuard reads its own: the handler's, else its class's.
-const reflector = new Reflector();
+// Metadata is read as ThrottlerGuard reads its own: the handler's, else its class's (remembered:
+// every request asks each window).
+const reflector = new RouteMetadataReflector();
 const budgetOf = (context: ExecutionContext): RateLimitBudget =>
   reflector.getAllAndOverride<RateLimitBudget | undefined>(RATE_LIMIT_BUDGET, [
     context.getHandler(),
