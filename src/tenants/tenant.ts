@@ -16,6 +16,18 @@ export interface RateLimit {
   perMinute: number;
 }
 
+/** One of a tenant's own webhook endpoints: gateway → the tenant's apps (DESIGN §11, "Pushing"). */
+export interface WebhookEndpoint {
+  /** Unique in its tenant (TENANT_ID_PATTERN's form). */
+  id: string;
+  /** `https:`, or `http:` to a loopback host. */
+  url: string;
+  /** The event types it subscribes to (`message.*` for every message type); every type when empty. */
+  events: readonly string[];
+  /** `whsec_` secrets (1 to 3): every one signs each delivery. */
+  secrets: readonly Secret[];
+}
+
 export interface Tenant {
   id: string;
   name?: string;
@@ -37,6 +49,8 @@ export interface Tenant {
       inboundNumbers: readonly string[];
     };
   };
+  /** The tenant's webhook endpoints; absent when the tenant file lists none. */
+  webhooks?: readonly WebhookEndpoint[];
   defaultCountry?: CountryCode;
   maxRecipients: number;
   rateLimit: RateLimit;
