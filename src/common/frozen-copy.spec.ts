@@ -25,4 +25,17 @@ describe('frozenCopy', () => {
     const frozen = frozenCopy({ a: 1 });
     expect(frozenCopy(frozen)).toBe(frozen);
   });
+
+  it('keeps an own __proto__ key as data, never as the prototype', () => {
+    const source = JSON.parse('{"__proto__": {"polluted": "yes"}, "a": 1}') as Record<
+      string,
+      unknown
+    >;
+    const copy = frozenCopy(source);
+
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+    expect((copy as { polluted?: string }).polluted).toBeUndefined();
+    expect(Object.keys(copy)).toEqual(['__proto__', 'a']);
+    expect(JSON.stringify(copy)).toBe('{"__proto__":{"polluted":"yes"},"a":1}');
+  });
 });
