@@ -431,6 +431,38 @@ describe("Blooio's webhooks received (e2e, memory stores)", () => {
     }
   });
 
+  it('never parses a forged body: a large, deep or malformed one gets the 401, counted rejected', async () => {
+    const rejected = async () =>
+      Number(
+        /bgw_webhooks_received_total\{tenant="acme",event="unknown",outcome="rejected"\} (\d+)/.exec(
+          (await gateway.http().get('/metrics')).text,
+        )?.[1] ?? 0,
+      );
+    const before = await rejected();
+    const bodies = [
+      // Just under the body limit, with far more values than any event (100,000).
+      JSON.stringify({ event: 'message.sent', items: new Array(100_000).fill(0) }),
+      '['.repeat(200_000),
+      '{"event": "message.sent", "message_id": ',
+    ];
+    const parse = jest.spyOn(JSON, 'parse');
+    try {
+      for (const body of bodies) {
+        const forged = sign('whsec_forgedByAnAttacker0000000000000', body);
+        const answer = await gateway
+          .http()
+          .post('/webhooks/blooio/acme')
+          .set({ 'content-type': 'application/json', 'x-blooio-signature': forged })
+          .send(body);
+        expectProblem(answer, 401, 'webhook_signature_invalid');
+      }
+      expect(parse.mock.calls.filter(([text]) => bodies.includes(text))).toEqual([]);
+    } finally {
+      parse.mockRestore();
+    }
+    expect(await rejected()).toBe(before + bodies.length);
+  });
+
   it('applies the body limit before anything else', async () => {
     const small = await startGateway({
       tenants: webhookTenants(),

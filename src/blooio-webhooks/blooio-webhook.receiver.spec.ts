@@ -48,7 +48,7 @@ function setUp() {
         tenantId: 'solo',
         signature: blooioSignatureHeader(SECRET, Math.floor(nowMs / 1000), rawBody),
         rawBody,
-        body,
+        readBody: () => body,
       },
       nowMs,
     );
