@@ -40,8 +40,8 @@ function setUp() {
     records,
     events,
   );
-  const deliver = (messageId: string, nowMs = Date.now()) => {
-    const body = { event: 'message.sent', message_id: messageId, is_group: false };
+  const deliver = (messageId: string, nowMs = Date.now(), extra: Record<string, unknown> = {}) => {
+    const body = { event: 'message.sent', message_id: messageId, is_group: false, ...extra };
     const rawBody = Buffer.from(JSON.stringify(body));
     return receiver.receive(
       {
@@ -127,5 +127,28 @@ describe('BlooioWebhookReceiver: events that wait for their record', () => {
     await jest.advanceTimersByTimeAsync(60_000);
     expect(receiver.pendingCount).toBe(0);
     expect((await events.list('solo', { limit: 10 })).data).toHaveLength(1);
+  });
+});
+
+describe("BlooioWebhookReceiver: Blooio's error text", () => {
+  it("keeps a failure's code and message bounded, on one line, without the tenant's Blooio key", async () => {
+    const { records, events, deliver } = setUp();
+    await records.save(
+      outboundRecord({ tenantId: 'solo', messageId: 'msg_failed', blooioKeyId: 'key-solo' }),
+    );
+    const verdict = await deliver('msg_failed', Date.now(), {
+      event: 'message.failed',
+      error_code: 'auth\r\nfailed',
+      error_message: `Key bl_solo refused\n\u001b[2J${'x'.repeat(5_000)}`,
+    });
+    expect(verdict).toMatchObject({ outcome: 'accepted' });
+    const expected = {
+      code: 'auth failed',
+      message: `Key [redacted] refused [2J${'x'.repeat(474)}`,
+    };
+    expect(expected.message).toHaveLength(500);
+    expect((await records.find('solo', 'msg_failed'))?.error).toEqual(expected);
+    const [event] = (await events.list('solo', { limit: 10 })).data;
+    expect(event.data).toMatchObject({ status: 'failed', error: expected });
   });
 });

@@ -13,7 +13,12 @@ import type { Tenant } from '../tenants/tenant';
 import { TenantRegistry } from '../tenants/tenant-registry';
 import { type BlooioEvent, isKnownEvent } from './blooio-event';
 import { deriveEventId } from './blooio-event.id';
-import { inboundRecordOf, statusUpdateOf, toGatewayEvent } from './blooio-event.mapper';
+import {
+  inboundRecordOf,
+  statusUpdateOf,
+  toGatewayEvent,
+  withCleanError,
+} from './blooio-event.mapper';
 import { parseBlooioEvent } from './blooio-event.parser';
 import { BlooioEventRouter } from './blooio-event.router';
 import type { RoutingTenant, UnroutableReason } from './blooio-event.routing';
@@ -116,7 +121,8 @@ export class BlooioWebhookReceiver implements OnApplicationShutdown {
     }
     let event: BlooioEvent;
     try {
-      event = parseBlooioEvent(delivery.readBody());
+      // Blooio's error text is kept and shown: cleaned once, here (the key scrubbed, bounded).
+      event = withCleanError(parseBlooioEvent(delivery.readBody()), tenant.blooio.apiKey);
     } catch (error) {
       this.count({ tenant: label, event: 'unknown', outcome: 'rejected', reason: 'body' });
       throw error;
