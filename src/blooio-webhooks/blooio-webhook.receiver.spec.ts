@@ -64,13 +64,13 @@ describe('BlooioWebhookReceiver: events that wait for their record', () => {
     const { receiver, records, events, deliver } = setUp();
     await expect(deliver('msg_late')).resolves.toMatchObject({ outcome: 'deferred' });
     await expect(deliver('msg_late')).resolves.toMatchObject({ outcome: 'deferred' });
-    expect(receiver.pendingCount).toBe(1);
+    expect(await receiver.pendingCount()).toBe(1);
 
     await records.save(
       outboundRecord({ tenantId: 'solo', messageId: 'msg_late', blooioKeyId: 'key-solo' }),
     );
     await jest.advanceTimersByTimeAsync(2_000);
-    expect(receiver.pendingCount).toBe(0);
+    expect(await receiver.pendingCount()).toBe(0);
     expect((await events.list('solo', { limit: 10 })).data.map((e) => e.type)).toEqual([
       'message.sent',
     ]);
@@ -82,14 +82,14 @@ describe('BlooioWebhookReceiver: events that wait for their record', () => {
     const { receiver, deliver } = setUp();
     const now = Date.now();
     for (let i = 0; i < MAX_PENDING_RECHECKS; i += 1) await deliver(`msg_w${i}`, now);
-    expect(receiver.pendingCount).toBe(MAX_PENDING_RECHECKS);
+    expect(await receiver.pendingCount()).toBe(MAX_PENDING_RECHECKS);
     const refused = await deliver('msg_one_too_many', now).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(ProblemException);
     expect(refused).toMatchObject({ code: 'store_unavailable' });
     // Answered 204 already, so Blooio will not resend them: a shutdown says what it drops.
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
-    receiver.onApplicationShutdown();
-    expect(receiver.pendingCount).toBe(0);
+    await receiver.onApplicationShutdown();
+    expect(await receiver.pendingCount()).toBe(0);
     expect(warn).toHaveBeenCalledWith(
       expect.stringMatching(
         new RegExp(`^${MAX_PENDING_RECHECKS} Blooio event\\(s\\) .* solo/evt_`),
@@ -110,9 +110,9 @@ describe('BlooioWebhookReceiver: events that wait for their record', () => {
     );
     await jest.advanceTimersByTimeAsync(2_000);
     expect(holders).toHaveBeenCalledTimes(1);
-    expect(receiver.pendingCount).toBe(1);
+    expect(await receiver.pendingCount()).toBe(1);
     await jest.advanceTimersByTimeAsync(5_000);
-    expect(receiver.pendingCount).toBe(0);
+    expect(await receiver.pendingCount()).toBe(0);
     expect((await events.list('solo', { limit: 10 })).data).toHaveLength(1);
     const counted = await metrics.registry.getSingleMetricAsString('bgw_webhooks_received_total');
     expect(counted).toContain(
@@ -125,7 +125,7 @@ describe('BlooioWebhookReceiver: events that wait for their record', () => {
     const { receiver, events, deliver } = setUp();
     await deliver('msg_dashboard');
     await jest.advanceTimersByTimeAsync(60_000);
-    expect(receiver.pendingCount).toBe(0);
+    expect(await receiver.pendingCount()).toBe(0);
     expect((await events.list('solo', { limit: 10 })).data).toHaveLength(1);
   });
 });
