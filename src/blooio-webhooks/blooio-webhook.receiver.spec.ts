@@ -1,12 +1,11 @@
 import { Logger } from '@nestjs/common';
 import { outboundRecord } from '../../test/support/message-record.fixture';
-import { Secret } from '../common/secret';
+import { receiverTenant } from '../../test/support/tenants.fixture';
 import { MemoryEventLogStore } from '../events/memory-event-log.store';
 import { MemoryMessageRecordStore } from '../message-records/memory-message-record.store';
 import { GatewayMetrics } from '../metrics/gateway.metrics';
 import { ProblemException } from '../problems/problem.exception';
 import { StoreUnavailableError } from '../redis/store-unavailable.error';
-import type { Tenant } from '../tenants/tenant';
 import { TenantRegistry } from '../tenants/tenant-registry';
 import { BlooioEventRouter } from './blooio-event.router';
 import { blooioSignatureHeader } from './blooio-signature';
@@ -16,16 +15,11 @@ import { WebhookSigningSecrets } from './webhook-signing-secrets';
 
 const SECRET = 'whsec_receiverSpecSecret0000000000';
 
-const solo = {
-  id: 'solo',
-  blooio: {
-    apiKey: new Secret('bl_solo'),
-    keyId: 'key-solo',
-    webhook: { signingSecrets: [new Secret(SECRET)], inboundNumbers: [] },
-  },
-  maxRecipients: 10,
-  rateLimit: { perSecond: 1, perMinute: 1 },
-} as Tenant;
+const solo = receiverTenant('solo', {
+  apiKey: 'bl_solo',
+  keyId: 'key-solo',
+  signingSecret: SECRET,
+});
 
 function setUp() {
   const records = new MemoryMessageRecordStore(100_000, 60_000);
