@@ -112,8 +112,8 @@ export class MemoryWaitingEvents implements WaitingEvents {
     const timer = setTimeout(() => {
       this.pending.delete(key);
       this.rechecking.add(key);
-      const handler = this.handler;
-      if (!handler) throw new Error('MemoryWaitingEvents: no handler');
+      // The receiver sets the handler at construction; without one, nothing is re-checked.
+      const handler = this.handler ?? (() => Promise.resolve({ again: false as const }));
       handler(waiting)
         .then((result) => {
           if (result.again) this.schedule(result.waiting, result.afterMs);
