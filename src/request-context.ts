@@ -19,10 +19,11 @@ export interface RequestContext {
   /** The body's exact bytes, on routes whose config sets `rawBody` (http/json-body.parser.ts). */
   rawBody?: Buffer;
   /**
-   * On a `rawBody` route, why the body is not a JSON object: kept for the route to answer after it
-   * has authenticated the bytes (a forged body must not learn more than an unsigned one).
+   * On a `rawBody` route, reads `rawBody` as the JSON object it must be, or throws the 400 that says
+   * why not: called by the route only once it has authenticated the bytes (a forged body is never
+   * parsed, and learns no more than an unsigned one).
    */
-  bodyError?: Error;
+  readBody?: () => object;
   /** How a Blooio webhook delivery ended, for the request log (blooio-webhooks/). */
   webhook?: { tenant: string; event?: string; outcome: string; reason?: string };
 }
@@ -36,7 +37,7 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Set by @Authenticated (tenants/): refuse a caller without a gateway key before its body. */
     gatewayKeyRequired?: boolean;
-    /** Keep the body's exact bytes in `request.rawBody` and defer a JSON error to the route. */
+    /** Keep the body's exact bytes in `request.rawBody`; the route parses them (`readBody`). */
     rawBody?: boolean;
   }
 }

@@ -3,6 +3,8 @@ import type {
   GatewayEvent,
   MessageStatusEventData,
 } from '../events/gateway-event';
+import type { Secret } from '../common/secret';
+import { messageErrorOf } from '../message-records/message-error';
 import type { MessageRecord, MessageStatusUpdate } from '../message-records/message-record';
 import { type BlooioEvent, type BlooioStatusEvent, isStatusEvent } from './blooio-event';
 import { deriveEventId } from './blooio-event.id';
@@ -20,6 +22,18 @@ const STATUS_OF: Readonly<Record<BlooioStatusEvent, MessageStatusEventData['stat
   'message.read': 'read',
   'message.failed': 'failed',
 };
+
+/**
+ * The event with its error text (`error_code`, `error_message`) fit to keep in records and
+ * events: bounded, no control characters, the tenant's Blooio key `key` scrubbed
+ * (`messageErrorOf`). The receiver applies it once, as soon as the event is read.
+ */
+export function withCleanError(event: BlooioEvent, key: Secret): BlooioEvent {
+  if (event.errorCode === undefined && event.errorMessage === undefined) return event;
+  const error = messageErrorOf({ code: event.errorCode, message: event.errorMessage }, key);
+  const { errorCode: _code, errorMessage: _message, ...rest } = event;
+  return withoutAbsent({ ...rest, errorCode: error?.code, errorMessage: error?.message });
+}
 
 /**
  * What a status event says of its message: the status, and its times from Blooio's `sent_at`,
@@ -46,10 +60,8 @@ export function statusUpdateOf(
   if (status === 'read' && update.readAt === undefined) update.readAt = at;
   if (status === 'failed') {
     update.failedAt = at;
-    const error = { code: event.errorCode, message: event.errorMessage };
-    if (error.code !== undefined || error.message !== undefined) {
-      update.error = Object.fromEntries(Object.entries(error).filter(([, v]) => v !== undefined));
-    }
+    const error = withoutAbsent({ code: event.errorCode, message: event.errorMessage });
+    if (error.code !== undefined || error.message !== undefined) update.error = error;
   }
   return update;
 }

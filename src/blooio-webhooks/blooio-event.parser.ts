@@ -57,8 +57,9 @@ export function validateBlooioEvent(
     sentAt: read.time('sent_at'),
     deliveredAt: read.time('delivered_at'),
     readAt: read.time('read_at'),
-    errorCode: read.string('error_code'),
-    errorMessage: read.string('error_message', 4_096),
+    // Any length (the body limit bounds it): the receiver keeps it cut short (withCleanError).
+    errorCode: read.string('error_code', Number.POSITIVE_INFINITY),
+    errorMessage: read.string('error_message', Number.POSITIVE_INFINITY),
     replyTo: replyTo((body as Json).reply_to, errors),
   };
   if (event === 'message.reaction') {

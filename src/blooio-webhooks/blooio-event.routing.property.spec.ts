@@ -1,5 +1,7 @@
 import fc from 'fast-check';
 import { outboundRecord } from '../../test/support/message-record.fixture';
+import { hashApiKey } from '../common/api-key';
+import { ConfigError } from '../config/env';
 import { MemoryMessageRecordStore } from '../message-records/memory-message-record.store';
 import {
   isAboutOutboundMessage,
@@ -7,6 +9,8 @@ import {
   RECHECK_WINDOW_MS,
   type RoutingTenant,
 } from './blooio-event.routing';
+import type { TenantRegistry } from '../tenants/tenant-registry';
+import { parseTenantsDocument } from '../tenants/tenants-file.parser';
 
 /**
  * "Never to a wrong tenant" (§11), as a property over random worlds: tenants on a few Blooio keys
@@ -240,6 +244,153 @@ describe('routing never delivers an event to a wrong tenant (property)', () => {
         }
       }),
       { numRuns: 200 },
+    );
+  });
+});
+
+/**
+ * The boot check and the routing together, over random tenant files: tenants on two Blooio keys,
+ * with or without `senders`, with or without a webhook, with `inboundNumbers` given, empty or left
+ * to default to `senders`. The file is refused exactly when two tenants of one key would receive on
+ * one number; once accepted, each inbound number of a key reaches at most one of its tenants, and
+ * a tenant on a shared key with no inbound number (neither list given) owns no inbound event.
+ */
+describe('the boot check keeps inbound numbers of one key disjoint (property)', () => {
+  const SECRET = 'whsec_routingPropertySecret000000';
+  const numbers = fc.subarray(NUMBERS.slice(0, 4));
+  const tenantFile = fc.array(
+    fc.record({
+      key: fc.integer({ min: 0, max: 1 }),
+      senders: fc.option(fc.subarray(NUMBERS.slice(0, 4), { minLength: 1 }), { nil: undefined }),
+      webhook: fc.constantFrom('none', 'default', 'explicit'),
+      inboundNumbers: numbers,
+    }),
+    { minLength: 1, maxLength: 5 },
+  );
+
+  it('refuses exactly the files where two tenants of one key share a number, and routes each number to one', () => {
+    fc.assert(
+      fc.property(tenantFile, (specs) => {
+        const document = {
+          tenants: specs.map((spec, i) => ({
+            id: `t${i}`,
+            blooio: {
+              apiKey: `bl_propertyKey${spec.key}`,
+              ...(spec.senders && { senders: spec.senders }),
+              ...(spec.webhook !== 'none' && {
+                webhook: {
+                  signingSecrets: [SECRET],
+                  ...(spec.webhook === 'explicit' && { inboundNumbers: spec.inboundNumbers }),
+                },
+              }),
+            },
+            apiKeys: [{ id: 'app', sha256: hashApiKey(`bgw_routingProperty${i}`) }],
+          })),
+        };
+        // What §11 says each tenant receives on: inboundNumbers, else its senders; no webhook, none.
+        const expected = specs.map((spec) =>
+          spec.webhook === 'none'
+            ? []
+            : spec.webhook === 'explicit'
+              ? spec.inboundNumbers
+              : (spec.senders ?? []),
+        );
+        const conflict = specs.some((a, i) =>
+          specs.some(
+            (b, j) => j > i && a.key === b.key && expected[i].some((n) => expected[j].includes(n)),
+          ),
+        );
+        let registry: TenantRegistry;
+        try {
+          registry = parseTenantsDocument(document, {
+            env: {},
+            rateLimitDefaults: { perSecond: 1, perMinute: 1 },
+            baseDir: '/',
+          });
+        } catch (error) {
+          expect(error).toBeInstanceOf(ConfigError);
+          expect({ conflict, problems: (error as ConfigError).problems }).toMatchObject({
+            conflict: true,
+          });
+          for (const line of (error as ConfigError).problems) {
+            expect(line).toMatch(/inbound numbers of one key must be disjoint/);
+          }
+          return;
+        }
+        expect(conflict).toBe(false);
+        expect(registry.tenants.map((t) => [...t.blooio.webhook.inboundNumbers].sort())).toEqual(
+          expected.map((list) => [...new Set(list)].sort()),
+        );
+        for (const number of [...NUMBERS, undefined]) {
+          for (const key of [0, 1]) {
+            const onKey = registry.tenants.filter((_, i) => specs[i].key === key);
+            const receivers = onKey.filter((tenant) => {
+              const decision = routeEvent({
+                tenant: {
+                  id: tenant.id,
+                  blooioKeyId: tenant.blooio.keyId,
+                  inboundNumbers: tenant.blooio.webhook.inboundNumbers,
+                },
+                keyShared: registry.sharesBlooioKey(tenant.id),
+                event: { event: 'message.received', internalId: number },
+                holders: [],
+                waitedMs: 0,
+              });
+              return decision.action === 'deliver';
+            });
+            expect(receivers.length).toBeLessThanOrEqual(1);
+            for (const tenant of receivers) {
+              if (registry.sharesBlooioKey(tenant.id)) {
+                expect(tenant.blooio.webhook.inboundNumbers).toContain(number);
+              }
+            }
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('an event about a message with no record (property)', () => {
+  it('is re-checked until 60 s after its first receipt, then delivered only on a key no one shares', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: RECHECK_WINDOW_MS - 1 }),
+        fc.boolean(),
+        fc.constantFrom(...STATUS_EVENTS),
+        (firstWaited, keyShared, event) => {
+          const tenant = { id: 'a', blooioKeyId: 'k', inboundNumbers: [] };
+          let waitedMs = firstWaited;
+          const rechecks: number[] = [];
+          for (;;) {
+            const decision = routeEvent({
+              tenant,
+              keyShared,
+              event: { event },
+              holders: [],
+              waitedMs,
+            });
+            if (decision.action !== 'recheck') {
+              // Never decided before the window's end, and decided at it.
+              expect(waitedMs).toBe(RECHECK_WINDOW_MS);
+              expect(decision).toEqual(
+                keyShared ? { action: 'unroutable', reason: 'no_record' } : { action: 'deliver' },
+              );
+              break;
+            }
+            expect(decision.afterMs).toBeGreaterThan(0);
+            waitedMs += decision.afterMs;
+            rechecks.push(waitedMs);
+            expect(waitedMs).toBeLessThanOrEqual(RECHECK_WINDOW_MS);
+          }
+          expect(rechecks.length).toBeLessThanOrEqual(3);
+          // The record of another tenant on the key, found at any re-check: never this tenant's.
+          expect(
+            routeEvent({ tenant, keyShared, event: { event }, holders: ['b'], waitedMs }),
+          ).toEqual({ action: 'unroutable', reason: 'another_tenants_message' });
+        },
+      ),
     );
   });
 });

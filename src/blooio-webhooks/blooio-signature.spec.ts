@@ -116,8 +116,22 @@ describe('verifyBlooioSignature', () => {
     expect(check({ header })).toEqual({ valid: false, reason });
   });
 
-  it('refuses everything when the tenant has no secret', () => {
-    expect(check({ secrets: [] })).toEqual({ valid: false, reason: 'no_secret' });
+  it('refuses everything when the tenant has no secret, after the same HMAC as with one', () => {
+    // The module object the code under test calls through (its `import` compiles to a require).
+    const crypto = jest.requireActual<typeof import('node:crypto')>('node:crypto');
+    const hmac = jest.spyOn(crypto, 'createHmac');
+    try {
+      expect(check({ secrets: [] })).toEqual({ valid: false, reason: 'no_secret' });
+      expect(hmac).toHaveBeenCalledTimes(1);
+      hmac.mockClear();
+      expect(check({ header: `t=${T},v1=${'0'.repeat(64)}` })).toEqual({
+        valid: false,
+        reason: 'mismatch',
+      });
+      expect(hmac).toHaveBeenCalledTimes(1);
+    } finally {
+      hmac.mockRestore();
+    }
   });
 
   it('never throws, whatever the header', () => {

@@ -1,5 +1,5 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { Secret } from '../common/secret';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { Secret } from '../common/secret';
 
 /** Why a delivery was refused: for logs and metrics only; the caller gets one answer for all. */
 export type SignatureFailure = 'no_secret' | 'missing' | 'malformed' | 'stale' | 'mismatch';
@@ -70,13 +70,23 @@ export function blooioSignatureHeader(secret: string, timestamp: number, rawBody
 }
 
 /**
+ * What an unknown tenant, or one with no secret, is checked against: a secret no one knows (new
+ * in each process), so that such a delivery costs the same HMAC as one to a real tenant and the
+ * answer's timing does not tell which tenants exist or have a secret.
+ */
+const NO_ONES_SECRETS: readonly Secret[] = [
+  new Secret(`whsec_${randomBytes(32).toString('base64url')}`),
+];
+
+/**
  * Checks a Blooio webhook's signature. Every configured secret is compared with every `v1` in
  * constant time, and all comparisons run, so the answer's timing tells nothing about which secret
  * or signature came close. The timestamp must be within the tolerance either way (a future `t`
- * is as suspect as an old one).
+ * is as suspect as an old one). With no secret at all, the same work is done against a secret no
+ * one knows, and the answer is `no_secret`.
  */
 export function verifyBlooioSignature(input: SignatureInput): SignatureCheck {
-  if (input.secrets.length === 0) return { valid: false, reason: 'no_secret' };
+  const configured = input.secrets.length > 0;
   if (input.header === undefined || input.header === '') return { valid: false, reason: 'missing' };
   if (typeof input.header !== 'string') return { valid: false, reason: 'malformed' };
   const parsed = parseSignatureHeader(input.header);
@@ -85,13 +95,14 @@ export function verifyBlooioSignature(input: SignatureInput): SignatureCheck {
     return { valid: false, reason: 'stale' };
   }
   let matched = false;
-  for (const secret of input.secrets) {
+  for (const secret of configured ? input.secrets : NO_ONES_SECRETS) {
     const expected = blooioSignature(secret.reveal(), parsed.timestamp, input.rawBody);
     for (const signature of parsed.signatures) {
       // Both are 32 bytes (the header's were checked as 64 hex digits).
       matched = timingSafeEqual(expected, signature) || matched;
     }
   }
+  if (!configured) return { valid: false, reason: 'no_secret' };
   return matched
     ? { valid: true, timestamp: parsed.timestamp }
     : { valid: false, reason: 'mismatch' };

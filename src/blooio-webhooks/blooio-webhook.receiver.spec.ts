@@ -1,12 +1,11 @@
 import { Logger } from '@nestjs/common';
 import { outboundRecord } from '../../test/support/message-record.fixture';
-import { Secret } from '../common/secret';
+import { receiverTenant } from '../../test/support/tenants.fixture';
 import { MemoryEventLogStore } from '../events/memory-event-log.store';
 import { MemoryMessageRecordStore } from '../message-records/memory-message-record.store';
 import { GatewayMetrics } from '../metrics/gateway.metrics';
 import { ProblemException } from '../problems/problem.exception';
 import { StoreUnavailableError } from '../redis/store-unavailable.error';
-import type { Tenant } from '../tenants/tenant';
 import { TenantRegistry } from '../tenants/tenant-registry';
 import { BlooioEventRouter } from './blooio-event.router';
 import { blooioSignatureHeader } from './blooio-signature';
@@ -16,16 +15,11 @@ import { WebhookSigningSecrets } from './webhook-signing-secrets';
 
 const SECRET = 'whsec_receiverSpecSecret0000000000';
 
-const solo = {
-  id: 'solo',
-  blooio: {
-    apiKey: new Secret('bl_solo'),
-    keyId: 'key-solo',
-    webhook: { signingSecrets: [new Secret(SECRET)], inboundNumbers: [] },
-  },
-  maxRecipients: 10,
-  rateLimit: { perSecond: 1, perMinute: 1 },
-} as Tenant;
+const solo = receiverTenant('solo', {
+  apiKey: 'bl_solo',
+  keyId: 'key-solo',
+  signingSecret: SECRET,
+});
 
 function setUp() {
   const records = new MemoryMessageRecordStore(100_000, 60_000);
@@ -40,15 +34,15 @@ function setUp() {
     records,
     events,
   );
-  const deliver = (messageId: string, nowMs = Date.now()) => {
-    const body = { event: 'message.sent', message_id: messageId, is_group: false };
+  const deliver = (messageId: string, nowMs = Date.now(), extra: Record<string, unknown> = {}) => {
+    const body = { event: 'message.sent', message_id: messageId, is_group: false, ...extra };
     const rawBody = Buffer.from(JSON.stringify(body));
     return receiver.receive(
       {
         tenantId: 'solo',
         signature: blooioSignatureHeader(SECRET, Math.floor(nowMs / 1000), rawBody),
         rawBody,
-        body,
+        readBody: () => body,
       },
       nowMs,
     );
@@ -64,13 +58,13 @@ describe('BlooioWebhookReceiver: events that wait for their record', () => {
     const { receiver, records, events, deliver } = setUp();
     await expect(deliver('msg_late')).resolves.toMatchObject({ outcome: 'deferred' });
     await expect(deliver('msg_late')).resolves.toMatchObject({ outcome: 'deferred' });
-    expect(receiver.pendingCount).toBe(1);
+    expect(await receiver.pendingCount()).toBe(1);
 
     await records.save(
       outboundRecord({ tenantId: 'solo', messageId: 'msg_late', blooioKeyId: 'key-solo' }),
     );
     await jest.advanceTimersByTimeAsync(2_000);
-    expect(receiver.pendingCount).toBe(0);
+    expect(await receiver.pendingCount()).toBe(0);
     expect((await events.list('solo', { limit: 10 })).data.map((e) => e.type)).toEqual([
       'message.sent',
     ]);
@@ -82,14 +76,14 @@ describe('BlooioWebhookReceiver: events that wait for their record', () => {
     const { receiver, deliver } = setUp();
     const now = Date.now();
     for (let i = 0; i < MAX_PENDING_RECHECKS; i += 1) await deliver(`msg_w${i}`, now);
-    expect(receiver.pendingCount).toBe(MAX_PENDING_RECHECKS);
+    expect(await receiver.pendingCount()).toBe(MAX_PENDING_RECHECKS);
     const refused = await deliver('msg_one_too_many', now).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(ProblemException);
     expect(refused).toMatchObject({ code: 'store_unavailable' });
     // Answered 204 already, so Blooio will not resend them: a shutdown says what it drops.
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
-    receiver.onApplicationShutdown();
-    expect(receiver.pendingCount).toBe(0);
+    await receiver.onApplicationShutdown();
+    expect(await receiver.pendingCount()).toBe(0);
     expect(warn).toHaveBeenCalledWith(
       expect.stringMatching(
         new RegExp(`^${MAX_PENDING_RECHECKS} Blooio event\\(s\\) .* solo/evt_`),
@@ -110,9 +104,9 @@ describe('BlooioWebhookReceiver: events that wait for their record', () => {
     );
     await jest.advanceTimersByTimeAsync(2_000);
     expect(holders).toHaveBeenCalledTimes(1);
-    expect(receiver.pendingCount).toBe(1);
+    expect(await receiver.pendingCount()).toBe(1);
     await jest.advanceTimersByTimeAsync(5_000);
-    expect(receiver.pendingCount).toBe(0);
+    expect(await receiver.pendingCount()).toBe(0);
     expect((await events.list('solo', { limit: 10 })).data).toHaveLength(1);
     const counted = await metrics.registry.getSingleMetricAsString('bgw_webhooks_received_total');
     expect(counted).toContain(
@@ -125,7 +119,30 @@ describe('BlooioWebhookReceiver: events that wait for their record', () => {
     const { receiver, events, deliver } = setUp();
     await deliver('msg_dashboard');
     await jest.advanceTimersByTimeAsync(60_000);
-    expect(receiver.pendingCount).toBe(0);
+    expect(await receiver.pendingCount()).toBe(0);
     expect((await events.list('solo', { limit: 10 })).data).toHaveLength(1);
+  });
+});
+
+describe("BlooioWebhookReceiver: Blooio's error text", () => {
+  it("keeps a failure's code and message bounded, on one line, without the tenant's Blooio key", async () => {
+    const { records, events, deliver } = setUp();
+    await records.save(
+      outboundRecord({ tenantId: 'solo', messageId: 'msg_failed', blooioKeyId: 'key-solo' }),
+    );
+    const verdict = await deliver('msg_failed', Date.now(), {
+      event: 'message.failed',
+      error_code: 'auth\r\nfailed',
+      error_message: `Key bl_solo refused\n\u001b[2J${'x'.repeat(5_000)}`,
+    });
+    expect(verdict).toMatchObject({ outcome: 'accepted' });
+    const expected = {
+      code: 'auth failed',
+      message: `Key [redacted] refused [2J${'x'.repeat(474)}`,
+    };
+    expect(expected.message).toHaveLength(500);
+    expect((await records.find('solo', 'msg_failed'))?.error).toEqual(expected);
+    const [event] = (await events.list('solo', { limit: 10 })).data;
+    expect(event.data).toMatchObject({ status: 'failed', error: expected });
   });
 });

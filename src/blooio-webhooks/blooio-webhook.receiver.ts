@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown, Optional } from '@nestjs/common';
 import { EVENT_LOG_STORE, type EventLogStore } from '../events/event-log-store.interface';
 import {
   MESSAGE_RECORD_STORE,
@@ -13,12 +13,28 @@ import type { Tenant } from '../tenants/tenant';
 import { TenantRegistry } from '../tenants/tenant-registry';
 import { type BlooioEvent, isKnownEvent } from './blooio-event';
 import { deriveEventId } from './blooio-event.id';
-import { inboundRecordOf, statusUpdateOf, toGatewayEvent } from './blooio-event.mapper';
+import {
+  inboundRecordOf,
+  statusUpdateOf,
+  toGatewayEvent,
+  withCleanError,
+} from './blooio-event.mapper';
 import { parseBlooioEvent } from './blooio-event.parser';
 import { BlooioEventRouter } from './blooio-event.router';
 import type { RoutingTenant, UnroutableReason } from './blooio-event.routing';
 import { BlooioSignatureVerifier } from './blooio-signature.verifier';
+import {
+  MAX_PENDING_RECHECKS,
+  MemoryWaitingEvents,
+  type RecheckResult,
+  WAITING_EVENTS,
+  type WaitingEvent,
+  type WaitingEvents,
+  WaitingEventsFullError,
+} from './waiting-events';
 import { WebhookSigningSecrets } from './webhook-signing-secrets';
+
+export { MAX_PENDING_RECHECKS } from './waiting-events';
 
 /**
  * The one answer to every delivery that is not proven to come from Blooio for that tenant:
@@ -31,12 +47,6 @@ export const SIGNATURE_INVALID_DETAIL =
 export const WEBHOOK_STORE_UNAVAILABLE_DETAIL =
   'The gateway cannot reach its shared store; the event was not recorded (retry it)';
 
-/**
- * Events waiting in this process for their message's record (DESIGN §11: up to 60 s). Past this
- * many, a new one is answered 503 so that Blooio keeps it and retries, rather than this process
- * holding more than it can bound.
- */
-export const MAX_PENDING_RECHECKS = 10_000;
 /** A re-check that found the store down tries again this much later, this many times. */
 const STORE_RETRY_MS = 5_000;
 const STORE_RETRIES = 12;
@@ -47,10 +57,11 @@ export interface WebhookDelivery {
   signature: string | readonly string[] | undefined;
   /** The exact bytes (empty when there was no body). */
   rawBody: Buffer;
-  /** The parsed JSON object, when the body was one. */
-  body: unknown;
-  /** Why the body is not a JSON object, when it is not (answered only once it is authenticated). */
-  bodyError?: Error;
+  /**
+   * Reads the bytes as JSON, throwing the 400 that says why they are not a JSON object: called
+   * only once they are authenticated, so that a forged body costs one HMAC and no parse.
+   */
+  readBody: () => unknown;
 }
 
 /** How a delivery ended: `deferred` = answered now, decided when its message's record appears. */
@@ -62,6 +73,8 @@ export interface WebhookVerdict {
   outcome: WebhookOutcome | 'deferred';
   reason?: UnroutableReason | 'unsupported_event' | 'signature' | 'body';
   eventId?: string;
+  /** When deferred: how long until its record is looked for again. */
+  afterMs?: number;
 }
 
 /**
@@ -72,13 +85,8 @@ export interface WebhookVerdict {
 @Injectable()
 export class BlooioWebhookReceiver implements OnApplicationShutdown {
   private readonly logger = new Logger('BlooioWebhooks');
-  /** Deferred events by (tenant, event id): one wait per event however often it is delivered. */
-  private readonly pending = new Map<string, NodeJS.Timeout>();
-  /**
-   * Waiting events whose timer fired and whose route is running: they keep their place, so that a
-   * new delivery cannot take it and their own re-check never meets a full queue.
-   */
-  private readonly rechecking = new Set<string>();
+  /** Events waiting for their message's record: in memory, or in Redis with REDIS_URL. */
+  private readonly waiting: WaitingEvents;
 
   constructor(
     private readonly tenants: TenantRegistry,
@@ -88,11 +96,15 @@ export class BlooioWebhookReceiver implements OnApplicationShutdown {
     private readonly metrics: GatewayMetrics,
     @Inject(MESSAGE_RECORD_STORE) private readonly records: MessageRecordStore,
     @Inject(EVENT_LOG_STORE) private readonly events: EventLogStore,
-  ) {}
+    @Optional() @Inject(WAITING_EVENTS) waiting?: WaitingEvents,
+  ) {
+    this.waiting = waiting ?? new MemoryWaitingEvents();
+    this.waiting.handle((due) => this.recheck(due));
+  }
 
-  /** How many events wait for their message's record in this process. */
-  get pendingCount(): number {
-    return this.pending.size;
+  /** How many events wait for their message's record (in this process, or in Redis). */
+  pendingCount(): Promise<number> {
+    return this.waiting.count();
   }
 
   /** The metric and log label of a path's tenant id: itself if it is a tenant, else `unknown`. */
@@ -115,25 +127,31 @@ export class BlooioWebhookReceiver implements OnApplicationShutdown {
     }
     let event: BlooioEvent;
     try {
-      if (delivery.bodyError) throw delivery.bodyError;
-      event = parseBlooioEvent(delivery.body);
+      // Blooio's error text is kept and shown: cleaned once, here (the key scrubbed, bounded).
+      event = withCleanError(parseBlooioEvent(delivery.readBody()), tenant.blooio.apiKey);
     } catch (error) {
       this.count({ tenant: label, event: 'unknown', outcome: 'rejected', reason: 'body' });
       throw error;
     }
     const verdict = await this.route(tenant, event, nowMs, nowMs);
-    if (verdict.outcome !== 'deferred') this.count(verdict);
+    if (verdict.outcome === 'deferred') {
+      await this.defer(
+        {
+          tenantId: tenant.id,
+          eventId: verdict.eventId!,
+          event,
+          firstReceivedAtMs: nowMs,
+          storeRetries: STORE_RETRIES,
+        },
+        verdict.afterMs!,
+      );
+    } else this.count(verdict);
     return verdict;
   }
 
-  onApplicationShutdown(): void {
-    if (this.pending.size === 0) return;
-    // Answered 204 already, so Blooio will not send them again: say so, with what identifies them.
-    this.logger.warn(
-      `${this.pending.size} Blooio event(s) still waiting for their message record were dropped at shutdown: ${[...this.pending.keys()].slice(0, 20).join(', ')}`,
-    );
-    for (const timer of this.pending.values()) clearTimeout(timer);
-    this.pending.clear();
+  /** After the HTTP server drained: no more re-checks here (in Redis, another replica's turn). */
+  async onApplicationShutdown(): Promise<void> {
+    await this.waiting.close();
   }
 
   /** Decides, and records what is this tenant's; a wait for the record is scheduled, not held. */
@@ -160,8 +178,7 @@ export class BlooioWebhookReceiver implements OnApplicationShutdown {
         return { ...base, outcome: 'unroutable', reason: decision.reason };
       }
       if (decision.action === 'recheck') {
-        this.defer(tenant, event, base.eventId, firstReceivedAtMs, decision.afterMs);
-        return { ...base, outcome: 'deferred' };
+        return { ...base, outcome: 'deferred', afterMs: decision.afterMs };
       }
       const recorded = await this.record(tenant, event, nowMs);
       return recorded === 'unsupported'
@@ -202,63 +219,61 @@ export class BlooioWebhookReceiver implements OnApplicationShutdown {
   }
 
   /**
-   * Looks at the event again after `afterMs`, in this process (README, "Blooio's webhooks": the
-   * delivery was answered 204 already). A second delivery of an event already waiting adds nothing.
+   * Keeps the event to be looked at again after `afterMs` (README, "Blooio's webhooks": the
+   * delivery is answered 204 once it waits; in Redis, durably). A second delivery of an event
+   * already waiting adds nothing.
    */
-  private defer(
-    tenant: Tenant,
-    event: BlooioEvent,
-    eventId: string,
-    firstReceivedAtMs: number,
-    afterMs: number,
-    storeRetries = STORE_RETRIES,
-  ): void {
-    // Tenant ids hold no `/` (TENANT_ID_PATTERN).
-    const key = `${tenant.id}/${eventId}`;
-    if (this.pending.has(key)) return;
-    const hasPlace = this.rechecking.has(key);
-    if (!hasPlace && this.pending.size + this.rechecking.size >= MAX_PENDING_RECHECKS) {
-      throw new ProblemException('store_unavailable', {
-        detail: `${MAX_PENDING_RECHECKS} events already wait for their message's record; retry later`,
-        headers: { 'retry-after': '60' },
-      });
+  private async defer(waiting: WaitingEvent, afterMs: number): Promise<void> {
+    try {
+      await this.waiting.wait(waiting, afterMs);
+    } catch (error) {
+      if (error instanceof WaitingEventsFullError) {
+        throw new ProblemException('store_unavailable', {
+          detail: `${MAX_PENDING_RECHECKS} events already wait for their message's record; retry later`,
+          headers: { 'retry-after': '60' },
+        });
+      }
+      if (error instanceof StoreUnavailableError) {
+        throw new ProblemException('store_unavailable', {
+          detail: WEBHOOK_STORE_UNAVAILABLE_DETAIL,
+          headers: { 'retry-after': '1' },
+        });
+      }
+      throw error;
     }
-    const timer = setTimeout(() => {
-      this.pending.delete(key);
-      this.rechecking.add(key);
-      this.route(tenant, event, firstReceivedAtMs, Date.now())
-        .then(
-          (verdict) => {
-            if (verdict.outcome !== 'deferred') this.count(verdict);
-          },
-          (error: unknown) => {
-            const storeDown =
-              error instanceof ProblemException && error.code === 'store_unavailable';
-            if (storeDown && storeRetries > 0) {
-              this.defer(
-                tenant,
-                event,
-                eventId,
-                firstReceivedAtMs,
-                STORE_RETRY_MS,
-                storeRetries - 1,
-              );
-              return;
-            }
-            throw error;
-          },
-        )
-        // Never an unhandled rejection from a timer: that would end the process.
-        .catch((error: unknown) => {
-          this.logger.error(
-            `Blooio event ${eventId} of tenant ${tenant.id} could not be recorded after waiting for its message record: ${(error as Error).message}`,
-          );
-        })
-        .finally(() => this.rechecking.delete(key));
-    }, afterMs);
-    // Waiting events must not keep a stopping process alive (shutdown logs what is dropped).
-    timer.unref();
-    this.pending.set(key, timer);
+  }
+
+  /** A waiting event that is due: routed again, counted once decided, or kept waiting. */
+  private async recheck(waiting: WaitingEvent): Promise<RecheckResult> {
+    const tenant = this.tenants.find(waiting.tenantId);
+    // A tenant removed from the file since (another replica's, or an older boot's): nobody's.
+    if (!tenant) return { again: false };
+    try {
+      const verdict = await this.route(
+        tenant,
+        waiting.event,
+        waiting.firstReceivedAtMs,
+        Date.now(),
+      );
+      if (verdict.outcome === 'deferred') {
+        return { again: true, afterMs: verdict.afterMs!, waiting };
+      }
+      this.count(verdict);
+      return { again: false };
+    } catch (error) {
+      const storeDown = error instanceof ProblemException && error.code === 'store_unavailable';
+      if (storeDown && waiting.storeRetries > 0) {
+        return {
+          again: true,
+          afterMs: STORE_RETRY_MS,
+          waiting: { ...waiting, storeRetries: waiting.storeRetries - 1 },
+        };
+      }
+      this.logger.error(
+        `Blooio event ${waiting.eventId} of tenant ${waiting.tenantId} could not be recorded after waiting for its message record: ${(error as Error).message}`,
+      );
+      return { again: false };
+    }
   }
 
   private count(verdict: WebhookVerdict): void {

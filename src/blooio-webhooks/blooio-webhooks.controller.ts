@@ -18,8 +18,8 @@ const EMPTY = Buffer.alloc(0);
 
 /**
  * Where Blooio posts each tenant's webhooks (DESIGN §11). No gateway key: the signature over the
- * exact bytes is the authentication, so the route keeps them (`rawBody`) and hears of a body
- * that is not JSON only after the signature is checked.
+ * exact bytes is the authentication, so the route keeps them (`rawBody`) and parses them as
+ * JSON only after the signature is checked.
  */
 @ApiTags('blooio-webhooks')
 @Controller('webhooks/blooio')
@@ -72,8 +72,8 @@ export class BlooioWebhooksController {
         tenantId,
         signature: request.headers['x-blooio-signature'],
         rawBody: request.rawBody ?? EMPTY,
-        body: request.body,
-        bodyError: request.bodyError,
+        // No body at all: nothing was parsed, and the event reader says what is missing.
+        readBody: request.readBody ?? (() => request.body),
       });
       request.webhook = {
         tenant: verdict.tenant,

@@ -61,16 +61,17 @@ describe('registerJsonBodyParser on a rawBody route', () => {
   async function app() {
     const fastify = Fastify({ bodyLimit: 64 });
     registerJsonBodyParser(fastify);
-    const seen: { rawBody?: string; body: unknown; bodyError?: string }[] = [];
+    const seen: { rawBody?: string; body: unknown; readBody: boolean }[] = [];
     const handler = (request: FastifyRequest) => {
       seen.push({
         rawBody: request.rawBody?.toString('utf8'),
         body: request.body,
-        bodyError: request.bodyError?.message,
+        readBody: typeof request.readBody === 'function',
       });
-      return { ok: true };
+      return { read: request.url === '/raw-read' ? request.readBody?.() : undefined };
     };
     fastify.post('/raw', { config: { rawBody: true } }, handler);
+    fastify.post('/raw-read', { config: { rawBody: true } }, handler);
     fastify.post('/plain', handler);
     await fastify.ready();
     return { fastify, seen };
@@ -83,26 +84,40 @@ describe('registerJsonBodyParser on a rawBody route', () => {
       payload,
     });
 
-  it('keeps the exact bytes and parses the object as usual', async () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it('keeps the exact bytes and parses them only when the route asks', async () => {
     const { fastify, seen } = await app();
     const text = '{ "event" :"message.sent" }';
+    const parse = jest.spyOn(JSON, 'parse');
     expect((await post(fastify, '/raw', text)).statusCode).toBe(200);
-    expect(seen).toEqual([
-      { rawBody: text, body: { event: 'message.sent' }, bodyError: undefined },
-    ]);
+    expect(seen).toEqual([{ rawBody: text, body: undefined, readBody: true }]);
+    // Nothing parsed the body: the route did not ask (a forged webhook is never parsed).
+    expect(parse.mock.calls.filter(([arg]) => arg === text)).toEqual([]);
+    const read = await post(fastify, '/raw-read', text);
+    expect(read.json()).toEqual({ read: { event: 'message.sent' } });
   });
 
-  it('hands a JSON error to the route instead of answering it', async () => {
+  it('never decodes, scans nor parses a malformed or deep body the route does not read', async () => {
     const { fastify, seen } = await app();
-    expect((await post(fastify, '/raw', '{"event":')).statusCode).toBe(200);
-    expect(seen[0]).toMatchObject({ rawBody: '{"event":', body: undefined });
-    expect(seen[0].bodyError).toMatch(/body is not valid JSON|is not valid JSON/);
-    // Other routes still refuse it at once.
-    expect((await post(fastify, '/plain', '{"event":')).statusCode).toBe(400);
-    expect(seen).toHaveLength(1);
+    const parse = jest.spyOn(JSON, 'parse');
+    for (const text of ['{"event":', '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[', '{"a":1}']) {
+      expect((await post(fastify, '/raw', text)).statusCode).toBe(200);
+    }
+    expect(seen.map((s) => s.body)).toEqual([undefined, undefined, undefined]);
+    expect(parse).not.toHaveBeenCalled();
   });
 
-  it('still applies the body limit', async () => {
+  it('throws the 400 from readBody when the route reads a body that is not a JSON object', async () => {
+    const { fastify } = await app();
+    const answer = await post(fastify, '/raw-read', '{"event":');
+    expect(answer.statusCode).toBe(400);
+    expect(answer.json()).toMatchObject({ code: 'validation_failed' });
+    // Other routes refuse it at once, as before.
+    expect((await post(fastify, '/plain', '{"event":')).statusCode).toBe(400);
+  });
+
+  it('still applies the body limit to the raw bytes', async () => {
     const { fastify, seen } = await app();
     expect(
       (await post(fastify, '/raw', JSON.stringify({ text: 'x'.repeat(100) }))).statusCode,

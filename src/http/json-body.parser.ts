@@ -66,14 +66,52 @@ export function unsupportedEncoding(request: Pick<FastifyRequest, 'headers'>): s
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
+type JsonParser = ReturnType<FastifyInstance['getDefaultJsonParser']>;
+type JsonBodyRead = { value: object } | { error: Error };
+
+const invalid = (message: string) => ProblemException.validation([{ path: 'body', message }]);
+
+/**
+ * The bytes as a body of the gateway: a UTF-8 JSON object no deeper than MAX_JSON_DEPTH and with
+ * at most MAX_BODY_VALUES values, or the 400 that says why not.
+ */
+function readJsonBody(request: FastifyRequest, bytes: Buffer, parseJson: JsonParser): JsonBodyRead {
+  let text: string;
+  try {
+    text = UTF8.decode(bytes);
+  } catch {
+    return { error: invalid('is not valid UTF-8') };
+  }
+  if (exceedsJsonDepth(text, MAX_JSON_DEPTH)) {
+    return { error: invalid(`must not nest deeper than ${MAX_JSON_DEPTH} levels`) };
+  }
+  // Fastify's default parser answers through the callback, synchronously (secure-json-parse);
+  // its type merely allows a promise.
+  let read: JsonBodyRead = { error: invalid('is not valid JSON') };
+  void parseJson(request, text, (error: Error | null, value?: unknown) => {
+    if (error) read = { error: poisoningError(text) ?? syntaxError(text, error) };
+    else if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      read = { error: invalid('must be a JSON object') };
+    } else if (exceedsValueCount(value, MAX_BODY_VALUES)) {
+      read = {
+        error: invalid(
+          `must hold at most ${MAX_BODY_VALUES} values (fields and items at every depth); no valid request has more`,
+        ),
+      };
+    } else read = { value };
+  });
+  return read;
+}
+
 /**
  * The only body parser: UTF-8 JSON objects, with Fastify's prototype-poisoning protection, and no
  * deeper than MAX_JSON_DEPTH (validation walks bodies recursively). Any other media type, charset
- * or content encoding is a 415.
+ * or content encoding is a 415. A signed route (`rawBody`, Blooio's webhooks) gets the exact bytes
+ * and reads them as JSON only once it has authenticated them (`request.readBody`): a forged body
+ * is never decoded, scanned nor parsed.
  */
 export function registerJsonBodyParser(fastify: FastifyInstance): void {
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
-  const invalid = (message: string) => ProblemException.validation([{ path: 'body', message }]);
   fastify.removeAllContentTypeParsers();
   // Every other media type (or none) is refused unread, saying what to send instead.
   fastify.addContentTypeParser('*', (request, _payload, done) => {
@@ -90,38 +128,20 @@ export function registerJsonBodyParser(fastify: FastifyInstance): void {
       done(new ProblemException('unsupported_media_type', { detail: unsupported }));
       return;
     }
-    // A signed route (Blooio's webhooks) checks these exact bytes first, then hears the verdict.
-    const keepRaw = request.routeOptions.config?.rawBody === true;
-    if (keepRaw) request.rawBody = body as Buffer;
-    const fail = (error: Error) => {
-      if (!keepRaw) return done(error);
-      request.bodyError = error;
+    const bytes = body as Buffer;
+    if (request.routeOptions.config?.rawBody === true) {
+      request.rawBody = bytes;
+      request.readBody = () => {
+        const read = readJsonBody(request, bytes, parseJson);
+        if ('error' in read) throw read.error;
+        return read.value;
+      };
       done(null, undefined);
-    };
-    let text: string;
-    try {
-      text = UTF8.decode(body as Buffer);
-    } catch {
-      fail(invalid('is not valid UTF-8'));
       return;
     }
-    if (exceedsJsonDepth(text, MAX_JSON_DEPTH)) {
-      fail(invalid(`must not nest deeper than ${MAX_JSON_DEPTH} levels`));
-      return;
-    }
-    // Fastify's default parser answers through the callback; its type merely allows a promise.
-    void parseJson(request, text, (error: Error | null, value?: unknown) => {
-      if (error) fail(poisoningError(text) ?? syntaxError(text, error));
-      else if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-        fail(invalid('must be a JSON object'));
-      } else if (exceedsValueCount(value, MAX_BODY_VALUES)) {
-        fail(
-          invalid(
-            `must hold at most ${MAX_BODY_VALUES} values (fields and items at every depth); no valid request has more`,
-          ),
-        );
-      } else done(null, value);
-    });
+    const read = readJsonBody(request, bytes, parseJson);
+    if ('error' in read) done(read.error);
+    else done(null, read.value);
   });
 }
 

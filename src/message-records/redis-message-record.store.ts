@@ -27,6 +27,18 @@ if current ~= ARGV[1] then return {'conflict', current} end
 redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')
 return {'replaced'}`;
 
+/**
+ * The tenants holding a record of a Blooio id under one key identity, each checked to still have
+ * its record (a member outlives its record only if the record was removed by hand): one round
+ * trip. KEYS: the holders set; ARGV: the record keys' start with the client's prefix, `:<message id>`.
+ */
+const HOLDERS = `
+local found = {}
+for _, tenant in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  if redis.call('EXISTS', ARGV[1] .. tenant .. ARGV[2]) == 1 then found[#found + 1] = tenant end
+end
+return found`;
+
 interface RecordCommands {
   bgwRecordSaveNew(
     record: string,
@@ -36,6 +48,11 @@ interface RecordCommands {
     tenantId: string,
   ): Promise<string | null>;
   bgwRecordReplaceIf(record: string, expected: string, next: string): Promise<string[]>;
+  bgwRecordHolders(
+    holders: string,
+    recordKeyStart: string,
+    recordKeyEnd: string,
+  ): Promise<string[]>;
 }
 
 /** Enough for any real contention on one message (a handful of events and polls at once). */
@@ -58,6 +75,7 @@ export class RedisMessageRecordStore implements MessageRecordStore {
   ) {
     redis.defineCommand('bgwRecordSaveNew', { numberOfKeys: 2, lua: SAVE_NEW });
     redis.defineCommand('bgwRecordReplaceIf', { numberOfKeys: 1, lua: REPLACE_IF });
+    redis.defineCommand('bgwRecordHolders', { numberOfKeys: 1, lua: HOLDERS });
     this.redis = redis as Redis & RecordCommands;
   }
 
@@ -91,19 +109,13 @@ export class RedisMessageRecordStore implements MessageRecordStore {
   }
 
   async holders(blooioKeyId: string, messageId: string): Promise<string[]> {
-    const tenants = await storeCall(() => this.redis.smembers(holdersKey(blooioKeyId, messageId)));
-    if (tenants.length === 0) return [];
-    // A member outlives its record only if the record was removed by hand; check each.
-    const exists = await storeCall(async () => {
-      const results = await this.redis
-        .multi(tenants.map((tenantId) => ['exists', recordKey(tenantId, messageId)]))
-        .exec();
-      return (results ?? []).map(([error, count]) => {
-        if (error) throw error;
-        return count === 1;
-      });
-    });
-    return tenants.filter((_, i) => exists[i]).sort();
+    const key = holdersKey(blooioKeyId, messageId);
+    // The script builds each record key itself, so it needs the prefix the client adds to KEYS.
+    const start = `${this.redis.options.keyPrefix ?? ''}msg:`;
+    const tenants = await storeCall(() =>
+      this.redis.bgwRecordHolders(key, start, `:${part(messageId)}`),
+    );
+    return [...tenants].sort();
   }
 
   /** Merges onto the stored record until a compare-and-set wins; undefined if it expired. */

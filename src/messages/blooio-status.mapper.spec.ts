@@ -1,4 +1,9 @@
-import { statusUpdateOf } from './blooio-status.mapper';
+import { Secret } from '../common/secret';
+import { statusUpdateOf as statusUpdateWith } from './blooio-status.mapper';
+
+const KEY = new Secret('bl_live_statusMapperSpecKey0123456789');
+const statusUpdateOf = (body: Parameters<typeof statusUpdateWith>[0], at: string) =>
+  statusUpdateWith(body, at, KEY);
 
 const AT = '2026-12-02T10:00:10.000Z';
 const SENT_MS = Date.parse('2026-12-02T10:00:00.000Z');
@@ -38,6 +43,15 @@ describe('statusUpdateOf', () => {
       failedAt: AT,
       error: { message: 'x'.repeat(500) },
     });
+  });
+
+  it("scrubs the tenant's Blooio key and control characters from the error", () => {
+    const told = `Unauthorized key ${KEY.reveal()}\r\n\u001b[31mFAKE LOG LINE\u202e ${KEY.reveal().slice(0, 20)}…`;
+    const update = statusUpdateOf({ status: 'failed', error: told }, AT);
+    expect(update.error).toEqual({
+      message: 'Unauthorized key [redacted] [31mFAKE LOG LINE [redacted]…',
+    });
+    expect(statusUpdateOf({ status: 'failed', error: '\n\t ' }, AT).error).toBeUndefined();
   });
 
   it('leaves out what is not a known value or a plausible time', () => {

@@ -1,4 +1,6 @@
 import type { BlooioMessageStatus } from '../blooio/blooio.types';
+import type { Secret } from '../common/secret';
+import { messageErrorOf } from '../message-records/message-error';
 import type { MessageStatus, MessageStatusUpdate } from '../message-records/message-record';
 
 /** The statuses Blooio's status route may answer (never `read`: reads come as webhooks). */
@@ -12,16 +14,19 @@ const BLOOIO_STATUSES: ReadonlySet<string> = new Set<MessageStatus>([
   'cancelled',
 ]);
 const PROTOCOLS: ReadonlySet<string> = new Set(['pending', 'unknown', 'imessage', 'sms', 'rcs']);
-/** Blooio's error text is kept, cut short: it is shown to callers as it is. */
-const MAX_ERROR_LENGTH = 500;
 /** `sentAt` is only news once the message left (Blooio sets `time_sent` from the start). */
 const SENT_OR_LATER: ReadonlySet<string> = new Set(['sent', 'delivered']);
 
 /**
  * What Blooio's `GET …/status` answer says about a message, as an update for its record. Every
- * field is checked: an unexpected value is left out rather than stored.
+ * field is checked: an unexpected value is left out rather than stored; the error text is cleaned
+ * (`messageErrorOf`: bounded, no control characters, the tenant's Blooio key `key` scrubbed).
  */
-export function statusUpdateOf(body: BlooioMessageStatus, at: string): MessageStatusUpdate {
+export function statusUpdateOf(
+  body: BlooioMessageStatus,
+  at: string,
+  key: Secret,
+): MessageStatusUpdate {
   const update: MessageStatusUpdate = { at };
   const status =
     typeof body.status === 'string' && BLOOIO_STATUSES.has(body.status)
@@ -41,9 +46,8 @@ export function statusUpdateOf(body: BlooioMessageStatus, at: string): MessageSt
   }
   if (status === 'failed') {
     update.failedAt = at;
-    if (typeof body.error === 'string' && body.error !== '') {
-      update.error = { message: body.error.slice(0, MAX_ERROR_LENGTH) };
-    }
+    const error = messageErrorOf({ message: body.error }, key);
+    if (error) update.error = error;
   }
   return update;
 }

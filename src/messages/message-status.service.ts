@@ -58,7 +58,7 @@ export class MessageStatusService {
       // Blooio down, slow, refusing or its circuit open: what the gateway knows, said to be old.
       return { ...statusView(record), stale: true };
     }
-    const update = statusUpdateOf(answer.body, new Date().toISOString());
+    const update = statusUpdateOf(answer.body, new Date().toISOString(), tenant.blooio.apiKey);
     const merged = mergeStatus(record, update);
     if (merged === record) return statusView(record);
     try {

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const DIST = join(__dirname, '..', '..', 'dist');
@@ -68,4 +69,41 @@ export function runNode(
       return exited;
     },
   };
+}
+
+/**
+ * The built gateway as a real process (`node dist/main.js`, production mode) on a free port, with
+ * `tenants` as its TENANTS_FILE; resolves once it is ready.
+ */
+export async function startGatewayProcess(
+  tenants: unknown,
+  env: Record<string, string>,
+): Promise<{ process: RunningProcess; url: string }> {
+  const port = await freePort();
+  const tenantsFile = join(mkdtempSync(join(tmpdir(), 'bgw-process-')), 'tenants.yaml');
+  writeFileSync(tenantsFile, JSON.stringify(tenants));
+  const child = runNode(distFile('main.js'), [], {
+    env: {
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      TENANTS_FILE: tenantsFile,
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const ready = await fetch(`${url}/health/ready`).then(
+      (answer) => answer.ok,
+      () => false,
+    );
+    if (ready) return { process: child, url };
+    if (child.child.exitCode !== null || Date.now() > deadline) {
+      child.child.kill('SIGKILL');
+      throw new Error(`the gateway did not get ready:\n${child.stdout()}\n${child.stderr()}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }

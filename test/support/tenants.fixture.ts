@@ -1,4 +1,6 @@
 import { hashApiKey } from '../../src/common/api-key';
+import { Secret } from '../../src/common/secret';
+import type { Tenant } from '../../src/tenants/tenant';
 
 /** Gateway keys of the test tenants (never committed anywhere real). */
 export const KEYS = {
@@ -73,3 +75,20 @@ export function testTenantsDocument(
 
 /** Environment the fixture's ${…} references need. */
 export const TEST_TENANT_ENV = { TEST_ACME_BLOOIO_KEY: BLOOIO_KEYS.acme };
+
+/** A tenant as the registry holds it, for the receiver's tests built without a tenant file. */
+export function receiverTenant(
+  id: string,
+  blooio: { apiKey: string; keyId: string; signingSecret: string },
+): Tenant {
+  return {
+    id,
+    blooio: {
+      apiKey: new Secret(blooio.apiKey),
+      keyId: blooio.keyId,
+      webhook: { signingSecrets: [new Secret(blooio.signingSecret)], inboundNumbers: [] },
+    },
+    maxRecipients: 10,
+    rateLimit: { perSecond: 1, perMinute: 1 },
+  };
+}
