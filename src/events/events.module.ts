@@ -1,8 +1,11 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
+import { appConfig } from '../config/app.config';
 import { eventsConfig, type EventsConfig } from '../config/events.config';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
 import { RedisConnection } from '../redis/redis.connection';
+import { EVENT_DELIVERIES } from './delivery/event-deliveries.interface';
+import { EVENT_DELIVERY_PROVIDERS } from './delivery/event-delivery.providers';
 import { EVENT_LOG_STORE, type EventLogStore } from './event-log-store.interface';
 import { EventsController } from './events.controller';
 import { MemoryEventLogStore } from './memory-event-log.store';
@@ -13,7 +16,11 @@ import { RedisEventLogStore } from './redis-event-log.store';
  * else bounded memory; and its read API.
  */
 @Module({
-  imports: [ConfigModule.forFeature(eventsConfig), RateLimitModule],
+  imports: [
+    ConfigModule.forFeature(eventsConfig),
+    ConfigModule.forFeature(appConfig),
+    RateLimitModule,
+  ],
   controllers: [EventsController],
   providers: [
     {
@@ -26,7 +33,8 @@ import { RedisEventLogStore } from './redis-event-log.store';
           : new MemoryEventLogStore(config.eventLogMaxEntries, ttlMs);
       },
     },
+    ...EVENT_DELIVERY_PROVIDERS,
   ],
-  exports: [EVENT_LOG_STORE],
+  exports: [EVENT_LOG_STORE, EVENT_DELIVERIES],
 })
 export class EventsModule {}
