@@ -295,8 +295,12 @@ export class EventDeliveryService implements EventDeliveries {
   }
 }
 
-/** Whether an endpoint takes events of this type: listed, `message.*` for message types, or all. */
+/**
+ * Whether an endpoint takes events of this type: listed, `message.*` for message types, or all
+ * when it lists none. `webhook.test` is only ever sent by `test`, never dispatched.
+ */
 export function subscribes(endpoint: Pick<WebhookEndpoint, 'events'>, type: string): boolean {
+  if (type === 'webhook.test') return false;
   if (endpoint.events.length === 0) return true;
   return endpoint.events.some(
     (pattern) => pattern === type || (pattern === 'message.*' && type.startsWith('message.')),
