@@ -25,6 +25,7 @@ const solo = {
     keyId: 'key-solo',
     webhook: { signingSecrets: [new Secret(SECRET)], inboundNumbers: [] },
   },
+  webhooks: [],
   maxRecipients: 10,
   rateLimit: { perSecond: 1, perMinute: 1 },
 } as Tenant;
