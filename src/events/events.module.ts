@@ -10,10 +10,12 @@ import { EVENT_LOG_STORE, type EventLogStore } from './event-log-store.interface
 import { EventsController } from './events.controller';
 import { MemoryEventLogStore } from './memory-event-log.store';
 import { RedisEventLogStore } from './redis-event-log.store';
+import { WebhookEndpointsController } from './webhook-endpoints.controller';
 
 /**
  * The event log: Redis with REDIS_URL (shared by replicas, one event however many receive it),
- * else bounded memory; and its read API.
+ * else bounded memory; its read API; pushing events to the tenants' webhook endpoints, and
+ * the routes of those endpoints.
  */
 @Module({
   imports: [
@@ -21,7 +23,7 @@ import { RedisEventLogStore } from './redis-event-log.store';
     ConfigModule.forFeature(appConfig),
     RateLimitModule,
   ],
-  controllers: [EventsController],
+  controllers: [EventsController, WebhookEndpointsController],
   providers: [
     {
       provide: EVENT_LOG_STORE,
