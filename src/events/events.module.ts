@@ -3,6 +3,7 @@ import { ConfigModule } from '@nestjs/config';
 import { eventsConfig, type EventsConfig } from '../config/events.config';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
 import { RedisConnection } from '../redis/redis.connection';
+import { EventDeliveryQueueModule } from './delivery/event-delivery-queue.module';
 import { EVENT_LOG_STORE, type EventLogStore } from './event-log-store.interface';
 import { EventsController } from './events.controller';
 import { MemoryEventLogStore } from './memory-event-log.store';
@@ -13,7 +14,7 @@ import { RedisEventLogStore } from './redis-event-log.store';
  * else bounded memory; and its read API.
  */
 @Module({
-  imports: [ConfigModule.forFeature(eventsConfig), RateLimitModule],
+  imports: [ConfigModule.forFeature(eventsConfig), RateLimitModule, EventDeliveryQueueModule],
   controllers: [EventsController],
   providers: [
     {
@@ -27,6 +28,6 @@ import { RedisEventLogStore } from './redis-event-log.store';
       },
     },
   ],
-  exports: [EVENT_LOG_STORE],
+  exports: [EVENT_LOG_STORE, EventDeliveryQueueModule],
 })
 export class EventsModule {}
