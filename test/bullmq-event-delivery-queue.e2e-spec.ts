@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import Redis from 'ioredis';
 import {
   BullmqEventDeliveryQueue,
@@ -13,7 +14,9 @@ import {
   sleep,
   waitFor,
 } from './support/event-delivery-queue.contract';
+import { DIST, runNode } from './support/process';
 import { deleteKeys, describeWithRedis, TEST_REDIS_URL, uniqueKeyPrefix } from './support/redis';
+import { TcpProxy } from './support/tcp-proxy';
 
 describeWithRedis('BullmqEventDeliveryQueue on a real Redis (e2e)', () => {
   let keyPrefix = uniqueKeyPrefix();
@@ -130,6 +133,89 @@ describeWithRedis('BullmqEventDeliveryQueue on a real Redis (e2e)', () => {
     // Well under the lock's 1 s: B did not wait for the job to stall.
     expect(Date.now() - handedBackAt).toBeLessThan(900);
     expect(handler.runs[0]).toEqual({ job: deliveryJob(), attempt: 1 });
+  });
+
+  it('runs the jobs of a replica killed mid-delivery (kill -9) on another once their lock expires', async () => {
+    const stalledMs = 1_000;
+    const doomed = runNode(join(__dirname, 'support', 'bullmq-lane-worker.js'), [], {
+      env: {
+        DIST,
+        REDIS_URL: TEST_REDIS_URL,
+        PREFIX: `${keyPrefix}bullmq`,
+        STALLED_MS: String(stalledMs),
+        CONCURRENCY: '3',
+      },
+    });
+    try {
+      await doomed.waitForOutput(/started/);
+      const jobs = deliveryJobs(CRM, 3);
+      const producer = replica();
+      await producer.enqueue(jobs);
+      for (const job of jobs) await doomed.waitForOutput(new RegExp(`ran ${job.eventId} 1`));
+      doomed.child.kill('SIGKILL');
+      await doomed.exited;
+      const killedAt = Date.now();
+
+      const survivor = replica({ stalledMs });
+      const handler = recordingHandler();
+      await survivor.start([CRM], handler, 3);
+      await waitFor('the survivor to run all three', () => handler.runs.length === 3, 10_000);
+      const tookMs = Date.now() - killedAt;
+      // The lock expires after stalledMs; a stalled check (every stalledMs) then returns the job.
+      expect(tookMs).toBeLessThan(4 * stalledMs);
+      expect(handler.runs.map((run) => run.job.eventId).sort()).toEqual(
+        jobs.map((job) => job.eventId).sort(),
+      );
+      // Same job, same attempt: the killed replica's attempt never reported back.
+      expect(handler.runs.every((run) => run.attempt === 1)).toBe(true);
+      process.stdout.write(`stalled jobs of a killed replica ran again after ${tookMs} ms\n`);
+    } finally {
+      doomed.child.kill('SIGKILL');
+    }
+  });
+
+  it('resumes deliveries, delayed retries included, once Redis is back after a cut', async () => {
+    const [host, port] = [
+      new URL(TEST_REDIS_URL).hostname,
+      Number(new URL(TEST_REDIS_URL).port || 6379),
+    ];
+    const proxy = await TcpProxy.start({ host, port });
+    try {
+      const queue = replica({ url: `redis://127.0.0.1:${proxy.port}`, commandTimeoutMs: 500 });
+      const handler = recordingHandler((job, attempt) =>
+        Promise.resolve(
+          job.eventId === deliveryJob().eventId && attempt === 1
+            ? { kind: 'retry', delayMs: 1_000 }
+            : { kind: 'done' },
+        ),
+      );
+      await queue.start([CRM], handler, 2);
+      await queue.enqueue([deliveryJob(), ...deliveryJobs(CRM, 3, 1)]);
+      await waitFor('the first four runs', () => handler.runs.length === 4);
+      await proxy.cut();
+      await expect(queue.enqueue(deliveryJobs(CRM, 1, 10))).rejects.toBeInstanceOf(
+        StoreUnavailableError,
+      );
+      await sleep(2_000);
+      expect(handler.runs).toHaveLength(4);
+      await proxy.restore();
+      const restoredAt = Date.now();
+      await waitFor('the delayed retry', () => handler.runs.length === 5, 15_000);
+      expect(handler.runs[4]).toEqual({ job: deliveryJob(), attempt: 2 });
+      const retriedAfterMs = Date.now() - restoredAt;
+      await waitFor('Redis to take jobs again', async () => {
+        try {
+          await queue.enqueue(deliveryJobs(CRM, 3, 20));
+          return true;
+        } catch {
+          return false;
+        }
+      });
+      await waitFor('the jobs enqueued after the cut', () => handler.runs.length === 8, 15_000);
+      process.stdout.write(`a delayed retry ran ${retriedAfterMs} ms after Redis came back\n`);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('pauses a lane for every replica', async () => {

@@ -70,6 +70,7 @@ const UNLIMITED_ATTEMPTS = Number.MAX_SAFE_INTEGER;
 const HANDLER_ERROR_BACKOFF = 'handler-error';
 /** A job that stalls this often (its worker died each time it ran it) is given up, and logged. */
 const MAX_STALLED_COUNT = 20;
+const WORKER_ERROR_LOG_EVERY_MS = 60_000;
 
 /**
  * The delivery queue with Redis: BullMQ (OSS). One BullMQ queue and one worker per endpoint lane,
@@ -283,12 +284,16 @@ export class BullmqEventDeliveryQueue implements EventDeliveryQueue {
         },
       },
     );
+    // A Redis outage makes every worker fail on each reconnection attempt: one line per lane and
+    // WORKER_ERROR_LOG_EVERY_MS is enough (RedisConnection already logs the outage itself).
+    let loggedAt = -Infinity;
     worker.on('error', (error) => {
-      if (!this.closing)
-        this.logger.warn(
-          { lane: lane.queue.name, error: describeError(error) },
-          'delivery worker error',
-        );
+      if (this.closing || Date.now() - loggedAt < WORKER_ERROR_LOG_EVERY_MS) return;
+      loggedAt = Date.now();
+      this.logger.warn(
+        { lane: lane.queue.name, error: describeError(error) },
+        'delivery worker error; it keeps retrying',
+      );
     });
     worker.on('stalled', (jobId) => {
       this.logger.warn(
