@@ -5,6 +5,7 @@ import { eventsConfig, type EventsConfig } from '../config/events.config';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
 import { RedisConnection } from '../redis/redis.connection';
 import { EVENT_DELIVERIES } from './delivery/event-deliveries.interface';
+import { EventDeliveryQueueModule } from './delivery/event-delivery-queue.module';
 import { EVENT_DELIVERY_PROVIDERS } from './delivery/event-delivery.providers';
 import { EVENT_LOG_STORE, type EventLogStore } from './event-log-store.interface';
 import { EventsController } from './events.controller';
@@ -22,6 +23,7 @@ import { WebhookEndpointsController } from './webhook-endpoints.controller';
     ConfigModule.forFeature(eventsConfig),
     ConfigModule.forFeature(appConfig),
     RateLimitModule,
+    EventDeliveryQueueModule,
   ],
   controllers: [EventsController, WebhookEndpointsController],
   providers: [
@@ -37,6 +39,6 @@ import { WebhookEndpointsController } from './webhook-endpoints.controller';
     },
     ...EVENT_DELIVERY_PROVIDERS,
   ],
-  exports: [EVENT_LOG_STORE, EVENT_DELIVERIES],
+  exports: [EVENT_LOG_STORE, EVENT_DELIVERIES, EventDeliveryQueueModule],
 })
 export class EventsModule {}

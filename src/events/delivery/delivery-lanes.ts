@@ -1,3 +1,4 @@
+import type { Logger } from '@nestjs/common';
 import type {
   DeliveryJob,
   DeliveryJobState,
@@ -21,6 +22,21 @@ export function laneName(endpoint: EndpointRef): string {
   return `${endpoint.tenantId}.${endpoint.endpointId}`;
 }
 
+/** The lane of `endpoint` in `lanes`, made by `make` (given the lane's name and ref) the first time. */
+export function laneOf<L>(
+  lanes: Map<string, L>,
+  endpoint: EndpointRef,
+  make: (name: string, ref: EndpointRef) => L,
+): L {
+  const name = laneName(endpoint);
+  let lane = lanes.get(name);
+  if (!lane) {
+    lane = make(name, { tenantId: endpoint.tenantId, endpointId: endpoint.endpointId });
+    lanes.set(name, lane);
+  }
+  return lane;
+}
+
 /**
  * A job's id within its lane: `<event id>.r<replay>` (event ids are `evt_` + base32). Within a lane
  * this is unique per (event, replay); with the lane it is unique per (tenant, endpoint, event,
@@ -31,17 +47,24 @@ export function jobIdInLane(job: Pick<DeliveryJob, 'eventId' | 'replay'>): strin
   return `${job.eventId}.r${job.replay}`;
 }
 
-/** `count` entries, one per state, for one lane (for `counts()`). */
+/** One entry per state, for one lane (for `counts()`). */
 export function laneCounts(
   endpoint: EndpointRef,
-  count: (state: DeliveryJobState) => number,
+  byState: Readonly<Record<DeliveryJobState, number>>,
 ): EndpointQueueCount[] {
   return DELIVERY_JOB_STATES.map((state) => ({
     tenantId: endpoint.tenantId,
     endpointId: endpoint.endpointId,
     state,
-    count: count(state),
+    count: byState[state],
   }));
+}
+
+/** Why `start` refuses a concurrency, if it does. */
+export function concurrencyProblem(concurrency: number): RangeError | undefined {
+  return Number.isInteger(concurrency) && concurrency >= 1
+    ? undefined
+    : new RangeError('concurrency must be a positive integer');
 }
 
 /** How long to wait before running a job again after its handler threw (a gateway-side fault). */
@@ -57,4 +80,30 @@ export const DEFAULT_HANDLER_ERROR_BACKOFF: HandlerErrorBackoff = { baseMs: 1_00
 /** The wait after the `throws`-th consecutive throw (1 for the first). */
 export function handlerErrorDelay(backoff: HandlerErrorBackoff, throws: number): number {
   return Math.min(backoff.capMs, backoff.baseMs * 2 ** Math.min(Math.max(throws - 1, 0), 30));
+}
+
+export function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/** Logs a handler's throw the same way in both queues (no payload: it is the tenant's data). */
+export function logHandlerError(
+  logger: Logger,
+  job: DeliveryJob,
+  attempt: number,
+  retryInMs: number,
+  error: unknown,
+): void {
+  logger.error(
+    {
+      tenantId: job.tenantId,
+      endpointId: job.endpointId,
+      eventId: job.eventId,
+      replay: job.replay,
+      attempt,
+      retryInMs,
+      error: describeError(error),
+    },
+    'delivery handler failed; the job runs again later (not counted as an attempt)',
+  );
 }

@@ -17,11 +17,14 @@ import { EVENT_DELIVERIES } from './event-deliveries.interface';
 import { EVENT_DELIVERY_QUEUE, type EventDeliveryQueue } from './event-delivery-queue.interface';
 import { EventDeliveryService } from './event-delivery.service';
 import { MemoryDeliveryStore } from './memory-delivery.store';
-import { MemoryEventDeliveryQueue } from './memory-event-delivery.queue';
 import { RedisDeliveryStore } from './redis-delivery.store';
 import { RetryPolicy } from './retry-policy';
 
-/** Starts every endpoint's lane once the app is up; closes the queue before Redis closes. */
+/**
+ * Starts every endpoint's lane once the app is up, and closes the queue (EventDeliveryQueueModule's
+ * EVENT_DELIVERY_QUEUE) before any shutdown hook runs, so that attempts finishing within the grace
+ * still record into Redis before its connection closes.
+ */
 @Injectable()
 export class EventDeliveryLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
   constructor(
@@ -51,12 +54,6 @@ export const EVENT_DELIVERY_PROVIDERS: Provider[] = [
         ? new RedisDeliveryStore(redis.client, ttlMs)
         : new MemoryDeliveryStore(config.eventLogMaxEntries, ttlMs);
     },
-  },
-  {
-    provide: EVENT_DELIVERY_QUEUE,
-    inject: [eventsConfig.KEY],
-    useFactory: (config: EventsConfig): EventDeliveryQueue =>
-      new MemoryEventDeliveryQueue({ finishedRetentionMs: config.eventRetentionSeconds * 1_000 }),
   },
   {
     provide: EVENT_DELIVERIES,

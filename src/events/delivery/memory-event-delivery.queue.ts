@@ -1,12 +1,16 @@
 import { Logger } from '@nestjs/common';
 import { evictForOne } from '../../common/evict-for-one';
+import { InFlightWork } from '../../lifecycle/in-flight-work';
 import {
+  concurrencyProblem,
   DEFAULT_HANDLER_ERROR_BACKOFF,
   handlerErrorDelay,
   type HandlerErrorBackoff,
   jobIdInLane,
   laneCounts,
   laneName,
+  laneOf,
+  logHandlerError,
 } from './delivery-lanes';
 import type {
   DeliveryHandler,
@@ -62,7 +66,7 @@ export class MemoryEventDeliveryQueue implements EventDeliveryQueue {
   private readonly pending = new Map<string, Entry>();
   /** Finished jobs' keys, oldest first, with when they may be run again. */
   private readonly finished = new Map<string, { expiresAt: number }>();
-  private readonly running = new Set<Promise<void>>();
+  private readonly running = new InFlightWork();
   private readonly maxFinished: number;
   private readonly backoff: HandlerErrorBackoff;
   private readonly now: () => number;
@@ -81,9 +85,8 @@ export class MemoryEventDeliveryQueue implements EventDeliveryQueue {
     handler: DeliveryHandler,
     concurrency: number,
   ): Promise<void> {
-    if (!Number.isInteger(concurrency) || concurrency < 1) {
-      return Promise.reject(new RangeError('concurrency must be a positive integer'));
-    }
+    const problem = concurrencyProblem(concurrency);
+    if (problem) return Promise.reject(problem);
     this.handler = handler;
     this.concurrency = concurrency;
     for (const endpoint of endpoints) this.lane(endpoint);
@@ -132,7 +135,7 @@ export class MemoryEventDeliveryQueue implements EventDeliveryQueue {
         delayed: lane.delayed.size,
         active: lane.active,
       };
-      counts.push(...laneCounts(lane.ref, (state) => byState[state]));
+      counts.push(...laneCounts(lane.ref, byState));
     }
     return Promise.resolve(counts);
   }
@@ -144,14 +147,7 @@ export class MemoryEventDeliveryQueue implements EventDeliveryQueue {
     for (const lane of this.lanes.values()) {
       for (const entry of lane.delayed) clearTimeout(entry.timer);
     }
-    if (this.running.size > 0) {
-      let timer: NodeJS.Timeout | undefined;
-      const grace = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, graceMs);
-      });
-      await Promise.race([Promise.all(this.running), grace]);
-      clearTimeout(timer);
-    }
+    await this.running.settled(graceMs);
     const lost = this.pending.size;
     if (lost > 0) {
       this.logger.warn({ lost }, 'in-memory deliveries not finished at shutdown are lost');
@@ -161,19 +157,13 @@ export class MemoryEventDeliveryQueue implements EventDeliveryQueue {
   }
 
   private lane(endpoint: EndpointRef): Lane {
-    const name = laneName(endpoint);
-    let lane = this.lanes.get(name);
-    if (!lane) {
-      lane = {
-        ref: { tenantId: endpoint.tenantId, endpointId: endpoint.endpointId },
-        waiting: [],
-        delayed: new Set(),
-        active: 0,
-        paused: false,
-      };
-      this.lanes.set(name, lane);
-    }
-    return lane;
+    return laneOf(this.lanes, endpoint, (_name, ref) => ({
+      ref,
+      waiting: [],
+      delayed: new Set(),
+      active: 0,
+      paused: false,
+    }));
   }
 
   private pump(lane: Lane): void {
@@ -183,10 +173,8 @@ export class MemoryEventDeliveryQueue implements EventDeliveryQueue {
       const entry = lane.waiting.shift();
       if (!entry) return;
       lane.active += 1;
-      const run = this.run(lane, entry, handler);
-      this.running.add(run);
+      const run = this.running.track(this.run(lane, entry, handler));
       void run.finally(() => {
-        this.running.delete(run);
         lane.active -= 1;
         this.pump(lane);
       });
@@ -207,18 +195,7 @@ export class MemoryEventDeliveryQueue implements EventDeliveryQueue {
     } catch (error) {
       entry.throws += 1;
       delayMs = handlerErrorDelay(this.backoff, entry.throws);
-      this.logger.error(
-        {
-          tenantId: entry.job.tenantId,
-          endpointId: entry.job.endpointId,
-          eventId: entry.job.eventId,
-          replay: entry.job.replay,
-          attempt: entry.attempt,
-          retryInMs: delayMs,
-          error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-        },
-        'delivery handler failed; the job runs again later (not counted as an attempt)',
-      );
+      logHandlerError(this.logger, entry.job, entry.attempt, delayMs, error);
     }
     if (this.closed) return;
     this.delay(lane, entry, delayMs);
