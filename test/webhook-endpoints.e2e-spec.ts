@@ -312,6 +312,11 @@ describe('event and webhook endpoint routes (e2e)', () => {
         'endpointIds=crm-inbox',
       );
       expect(form).toMatch(/^HTTP\/1\.1 415 /);
+      const large = await replay(acmeEvent.id, {
+        endpointIds: ['crm-inbox'],
+        pad: 'x'.repeat(300_000),
+      });
+      expectProblem(large, 413, 'payload_too_large');
       for (const body of ['[]', '"crm-inbox"', '{"endpointIds": [']) {
         const response = await gateway
           .http()
