@@ -43,6 +43,15 @@ export class FakeEventDeliveries implements EventDeliveries {
     this.testResults.set(`${tenantId}/${endpointId}`, result);
   }
 
+  /** The engine's lifecycle starts and stops whatever is bound to EVENT_DELIVERIES. */
+  start(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  stop(): Promise<void> {
+    return Promise.resolve();
+  }
+
   callsOf(method: keyof EventDeliveries): unknown[][] {
     return this.calls.filter((call) => call.method === method).map((call) => call.args);
   }
