@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
+import { appConfig } from '../config/app.config';
 import { eventsConfig, type EventsConfig } from '../config/events.config';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
 import { RedisConnection } from '../redis/redis.connection';
 import { EVENT_DELIVERIES } from './delivery/event-deliveries.interface';
-import { NoEndpointDeliveries } from './delivery/no-endpoint-deliveries';
+import { EVENT_DELIVERY_PROVIDERS } from './delivery/event-delivery.providers';
 import { EVENT_LOG_STORE, type EventLogStore } from './event-log-store.interface';
 import { EventsController } from './events.controller';
 import { MemoryEventLogStore } from './memory-event-log.store';
@@ -13,10 +14,15 @@ import { WebhookEndpointsController } from './webhook-endpoints.controller';
 
 /**
  * The event log: Redis with REDIS_URL (shared by replicas, one event however many receive it),
- * else bounded memory; its read API; and the routes of the tenant's webhook endpoints.
+ * else bounded memory; its read API; pushing events to the tenants' webhook endpoints, and
+ * the routes of those endpoints.
  */
 @Module({
-  imports: [ConfigModule.forFeature(eventsConfig), RateLimitModule],
+  imports: [
+    ConfigModule.forFeature(eventsConfig),
+    ConfigModule.forFeature(appConfig),
+    RateLimitModule,
+  ],
   controllers: [EventsController, WebhookEndpointsController],
   providers: [
     {
@@ -29,8 +35,8 @@ import { WebhookEndpointsController } from './webhook-endpoints.controller';
           : new MemoryEventLogStore(config.eventLogMaxEntries, ttlMs);
       },
     },
-    { provide: EVENT_DELIVERIES, useClass: NoEndpointDeliveries },
+    ...EVENT_DELIVERY_PROVIDERS,
   ],
-  exports: [EVENT_LOG_STORE],
+  exports: [EVENT_LOG_STORE, EVENT_DELIVERIES],
 })
 export class EventsModule {}

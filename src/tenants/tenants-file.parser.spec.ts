@@ -100,7 +100,7 @@ describe('parseTenantsDocument', () => {
       ],
     };
     expect(problemsOf(bad)).toEqual([
-      'tenants[1].colour: is not a known field (expected id, name, blooio, defaultCountry, maxRecipients, rateLimit, apiKeys)',
+      'tenants[1].colour: is not a known field (expected id, name, blooio, defaultCountry, maxRecipients, rateLimit, apiKeys, webhooks)',
       'tenants[1].id: must match ^[a-z0-9][a-z0-9-]{0,62}$',
       'tenants[1].blooio: needs exactly one of apiKey or apiKeyFile',
       'tenants[1].blooio.senders[0]: must be an E.164 number such as +15550001111',
