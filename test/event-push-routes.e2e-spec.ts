@@ -1,11 +1,13 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import Redis from 'ioredis';
 import { Webhook } from 'standardwebhooks';
 import type { Response } from 'supertest';
 import type { EventDelivery } from '../src/events/delivery/event-deliveries.interface';
 import { bearer, startGatewayWithSimulator } from './support/gateway';
 import { expectProblem } from './support/problem';
+import { deleteKeys, describeWithRedis, TEST_REDIS_URL, uniqueKeyPrefix } from './support/redis';
 import {
   ACME_SENDERS,
   acmeTestEndpoints,
@@ -84,7 +86,8 @@ async function until(
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
-describe('event and endpoint routes with the delivery engine (e2e, black box)', () => {
+/** The whole suite once per mode: memory, and Redis (the stores of attempts and endpoint states). */
+function routesWithTheEngine(redisPrefix?: string) {
   let gateway: Gateway;
   let endpoint: Endpoint;
   const answers: string[] = [];
@@ -136,12 +139,17 @@ describe('event and endpoint routes with the delivery engine (e2e, black box)', 
     const url = await endpoint.listen();
     gateway = await startGatewayWithSimulator({
       tenants: testTenantsDocument({ acmeWebhooks: acmeTestEndpoints(url) }),
-      env: { EVENT_RETRY_SCHEDULE: '200ms,200ms', EVENT_DELIVERY_TIMEOUT_MS: '2000' },
+      env: {
+        EVENT_RETRY_SCHEDULE: '200ms,200ms',
+        EVENT_DELIVERY_TIMEOUT_MS: '2000',
+        ...(redisPrefix && { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: redisPrefix }),
+      },
     });
   });
   afterAll(async () => {
     await gateway?.close();
     await endpoint?.close();
+    if (redisPrefix) await deleteKeys(redisPrefix);
   });
 
   it('replays an event to the endpoint with the same webhook-id and the same signed body', async () => {
@@ -180,6 +188,14 @@ describe('event and endpoint routes with the delivery engine (e2e, black box)', 
     expect(await deliveriesOf()).toEqual([
       expect.objectContaining({ endpointId: 'crm-inbox', state: 'delivered' }),
     ]);
+    if (redisPrefix) {
+      // The attempts are Redis's, not this process's: the store keys exist under the prefix.
+      const redis = new Redis(TEST_REDIS_URL);
+      const keys = await redis
+        .keys(`${redisPrefix}dlv:acme:${eventId}*`)
+        .finally(() => redis.disconnect());
+      expect(keys.length).toBeGreaterThan(0);
+    }
   });
 
   it("answers another tenant's event and an unknown endpoint with 404, sending nothing", async () => {
@@ -245,4 +261,15 @@ describe('event and endpoint routes with the delivery engine (e2e, black box)', 
       for (const secret of secretsNeverShown()) expect(answer).not.toContain(secret);
     }
   });
+}
+
+describe('event and endpoint routes with the delivery engine, in memory (e2e, black box)', () => {
+  routesWithTheEngine();
 });
+
+describeWithRedis(
+  'event and endpoint routes with the delivery engine, on Redis (e2e, black box)',
+  () => {
+    routesWithTheEngine(uniqueKeyPrefix());
+  },
+);
