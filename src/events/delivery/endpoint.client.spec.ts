@@ -48,7 +48,7 @@ let client: EndpointClient;
 const TIMEOUT_MS = 400;
 
 beforeEach(() => {
-  client = new EndpointClient({ timeoutMs: TIMEOUT_MS, connectionsPerOrigin: 4 });
+  client = new EndpointClient({ timeoutMs: TIMEOUT_MS });
 });
 
 afterEach(async () => {
@@ -199,6 +199,24 @@ describe('EndpointClient', () => {
     // Socket buffers hold some more, never the 50 MB the endpoint meant to send.
     expect(written).toBeLessThan(8 * 1024 * 1024);
     expect(MAX_ANSWER_BYTES).toBe(65_536);
+  });
+
+  it('never makes one endpoint wait for the sockets another one on the same host holds', async () => {
+    const target = await endpoint((request, response) => {
+      if (request.url === '/hooks?hang') return; // never answers
+      response.writeHead(204).end();
+    });
+    const hung = Array.from({ length: 20 }, () => client.post(`${target.url}?hang`, BODY, HEADERS));
+    await waitFor(() => target.received.length === 20);
+    const started = Date.now();
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () => client.post(target.url, BODY, HEADERS)),
+    );
+    expect(answers.every((answer) => answer.ok)).toBe(true);
+    expect(Date.now() - started).toBeLessThan(TIMEOUT_MS / 2);
+    expect((await Promise.all(hung)).every((answer) => answer.error?.startsWith('timeout'))).toBe(
+      true,
+    );
   });
 
   it('names a refused connection', async () => {

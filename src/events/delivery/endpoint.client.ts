@@ -19,8 +19,6 @@ export interface EndpointAnswer {
 export interface EndpointClientOptions {
   /** The whole attempt: connecting, the answer's headers and the part of its body that is read. */
   timeoutMs: number;
-  /** Open sockets per endpoint origin (EVENT_DELIVERY_CONCURRENCY). */
-  connectionsPerOrigin: number;
 }
 
 /**
@@ -38,7 +36,8 @@ export class EndpointClient {
     private readonly now: () => number = performanceNow,
   ) {
     this.agent = new Agent({
-      connections: options.connectionsPerOrigin,
+      // No cap per origin: the queue's lanes bound the attempts (EVENT_DELIVERY_CONCURRENCY per
+      // endpoint), and two endpoints on one host must not share a pool a hung one could fill.
       keepAliveTimeout: 4_000,
       connect: { timeout: options.timeoutMs },
       headersTimeout: options.timeoutMs,

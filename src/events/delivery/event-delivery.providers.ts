@@ -82,10 +82,7 @@ export const EVENT_DELIVERY_PROVIDERS: Provider[] = [
         store,
         log,
         metrics,
-        client: new EndpointClient({
-          timeoutMs: config.deliveryTimeoutMs,
-          connectionsPerOrigin: config.deliveryConcurrency,
-        }),
+        client: new EndpointClient({ timeoutMs: config.deliveryTimeoutMs }),
         policy: new RetryPolicy(config.retryScheduleMs),
         concurrency: config.deliveryConcurrency,
       }),

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Logger } from '@nestjs/common';
+import { subscribesTo } from '../../common/gateway-event-types';
 import type { GatewayMetrics } from '../../metrics/gateway.metrics';
 import { ProblemException } from '../../problems/problem.exception';
 import { StoreUnavailableError } from '../../redis/store-unavailable.error';
@@ -301,10 +302,7 @@ export class EventDeliveryService implements EventDeliveries {
  */
 export function subscribes(endpoint: Pick<WebhookEndpoint, 'events'>, type: string): boolean {
   if (type === 'webhook.test') return false;
-  if (endpoint.events.length === 0) return true;
-  return endpoint.events.some(
-    (pattern) => pattern === type || (pattern === 'message.*' && type.startsWith('message.')),
-  );
+  return endpoint.events.length === 0 || subscribesTo(endpoint.events, type);
 }
 
 function refOf(tenantId: string, endpointId: string): EndpointRef {
