@@ -6,7 +6,7 @@ import { hashApiKey } from '../src/common/api-key';
 import type { EndpointStatus } from '../src/events/delivery/event-deliveries.interface';
 import { EVENT_DELIVERIES } from '../src/events/delivery/event-deliveries.interface';
 import { EVENT_LOG_STORE, type EventLogStore } from '../src/events/event-log-store.interface';
-import type { GatewayEvent } from '../src/events/gateway-event';
+import { GATEWAY_EVENT_TYPES, type GatewayEvent } from '../src/events/gateway-event';
 import { FAKE_ENDPOINT_SECRET, FakeEventDeliveries } from './support/fake-event-deliveries';
 import { bearer, startGatewayWithSimulator } from './support/gateway';
 import { expectProblem } from './support/problem';
@@ -52,7 +52,7 @@ const ACME_ENDPOINTS: EndpointStatus[] = [
   {
     id: 'legacy-bridge',
     url: 'https://legacy.acme.internal/webhook',
-    events: [],
+    events: [...GATEWAY_EVENT_TYPES],
     state: 'disabled',
     failingSince: '2026-12-01T22:40:00.000Z',
   },
@@ -114,7 +114,12 @@ describe('event and webhook endpoint routes (e2e)', () => {
     deliveries = new FakeEventDeliveries();
     deliveries.setEndpoints('acme', ACME_ENDPOINTS);
     deliveries.setEndpoints('globex', [
-      { id: 'globex-app', url: 'https://app.globex.test/hook', events: [], state: 'enabled' },
+      {
+        id: 'globex-app',
+        url: 'https://app.globex.test/hook',
+        events: ['message.*'],
+        state: 'enabled',
+      },
     ]);
     gateway = await startGatewayWithSimulator({
       tenants: tenantsDocument(),
@@ -150,7 +155,12 @@ describe('event and webhook endpoint routes (e2e)', () => {
       const globex = await get('/v1/webhook-endpoints', KEYS.globex);
       expect(globex.body).toEqual({
         data: [
-          { id: 'globex-app', url: 'https://app.globex.test/hook', events: [], state: 'enabled' },
+          {
+            id: 'globex-app',
+            url: 'https://app.globex.test/hook',
+            events: ['message.*'],
+            state: 'enabled',
+          },
         ],
       });
       expect((await get('/v1/webhook-endpoints', KEYS.umbrella)).body).toEqual({ data: [] });
@@ -312,6 +322,11 @@ describe('event and webhook endpoint routes (e2e)', () => {
         'endpointIds=crm-inbox',
       );
       expect(form).toMatch(/^HTTP\/1\.1 415 /);
+      const large = await replay(acmeEvent.id, {
+        endpointIds: ['crm-inbox'],
+        pad: 'x'.repeat(300_000),
+      });
+      expectProblem(large, 413, 'payload_too_large');
       for (const body of ['[]', '"crm-inbox"', '{"endpointIds": [']) {
         const response = await gateway
           .http()

@@ -11,9 +11,11 @@ export const WEBHOOK_SECRET_MAX_BYTES = 64;
 /** What a new secret holds: 256 bits, as much as an HMAC-SHA256 key can use. */
 export const WEBHOOK_SECRET_GENERATED_BYTES = 32;
 
-export const WEBHOOK_SECRET_MESSAGE =
-  `must be ${WEBHOOK_SECRET_PREFIX} followed by the base64 of ` +
+/** What a secret must be, in words (never with a value). */
+export const WEBHOOK_SECRET_FORMAT =
+  `${WEBHOOK_SECRET_PREFIX} followed by the base64 of ` +
   `${WEBHOOK_SECRET_MIN_BYTES} to ${WEBHOOK_SECRET_MAX_BYTES} bytes`;
+export const WEBHOOK_SECRET_MESSAGE = `must be ${WEBHOOK_SECRET_FORMAT}`;
 
 /** Standard base64 (RFC 4648 §4) with its padding: what Standard Webhooks' libraries decode. */
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;

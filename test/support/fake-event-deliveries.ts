@@ -1,3 +1,4 @@
+import { subscribesTo } from '../../src/common/gateway-event-types';
 import type {
   EndpointStatus,
   EventDeliveries,
@@ -43,6 +44,15 @@ export class FakeEventDeliveries implements EventDeliveries {
     this.testResults.set(`${tenantId}/${endpointId}`, result);
   }
 
+  /** The engine's lifecycle starts and stops whatever is bound to EVENT_DELIVERIES. */
+  start(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  stop(): Promise<void> {
+    return Promise.resolve();
+  }
+
   callsOf(method: keyof EventDeliveries): unknown[][] {
     return this.calls.filter((call) => call.method === method).map((call) => call.args);
   }
@@ -72,7 +82,7 @@ export class FakeEventDeliveries implements EventDeliveries {
     }
     const chosen =
       endpointIds ??
-      endpoints.filter((endpoint) => subscribes(endpoint, event.type)).map(({ id }) => id);
+      endpoints.filter((endpoint) => subscribesTo(endpoint.events, event.type)).map(({ id }) => id);
     return { eventId, endpointIds: [...chosen] };
   }
 
@@ -108,13 +118,4 @@ export class FakeEventDeliveries implements EventDeliveries {
   private find(tenantId: string, endpointId: string): FakeEndpoint | undefined {
     return this.endpointsOf.get(tenantId)?.find((endpoint) => endpoint.id === endpointId);
   }
-}
-
-function subscribes(endpoint: EndpointStatus, type: string): boolean {
-  return (
-    endpoint.events.length === 0 ||
-    endpoint.events.some(
-      (pattern) => pattern === type || (pattern === 'message.*' && type.startsWith('message.')),
-    )
-  );
 }

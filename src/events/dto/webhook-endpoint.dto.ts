@@ -14,8 +14,8 @@ export class WebhookEndpointDto {
   url!: string;
 
   /**
-   * The event types it subscribes to, as the tenant file lists them (`message.*`: every message
-   * type); empty: every type.
+   * The event types it subscribes to, as the tenant file lists them (`message.*`: every
+   * `message.` type); every type, each named, when the tenant file leaves `events` out.
    */
   @ApiProperty({ type: [String], example: ['message.received', 'message.*'] })
   events!: string[];

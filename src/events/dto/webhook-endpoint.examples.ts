@@ -1,3 +1,5 @@
+import { GATEWAY_EVENT_TYPES } from '../gateway-event';
+
 /** The endpoints of the examples: one healthy, one failing, one a 410 disabled. */
 const CRM_INBOX = {
   id: 'crm-inbox',
@@ -10,7 +12,8 @@ const CRM_INBOX = {
 const ANALYTICS = {
   id: 'analytics',
   url: 'https://analytics.acme.internal/ingest',
-  events: [],
+  // `events` left out of the tenant file: every type.
+  events: GATEWAY_EVENT_TYPES,
   state: 'enabled',
   lastSuccessAt: '2026-12-02T09:12:44.310Z',
   failingSince: '2026-12-02T09:13:01.002Z',
