@@ -547,6 +547,20 @@ function deliverySuite(mode: 'memory' | 'redis'): void {
       );
       expect(gateway.stdout()).not.toMatch(/whsec_/);
     });
+
+    it('shuts down on SIGTERM within the grace while an attempt still hangs, exit 0', async () => {
+      expect(endpoint('hanging').deliveries.length).toBeGreaterThan(0);
+      const started = Date.now();
+      gateway.child.kill('SIGTERM');
+      expect(await gateway.exited).toBe(0);
+      // Attempts get min(EVENT_DELIVERY_TIMEOUT_MS, SHUTDOWN_GRACE_MS) = 1 s, then are cut.
+      expect(Date.now() - started).toBeLessThan(6_000);
+      if (mode === 'redis') {
+        expect(gateway.stdout()).toMatch(/returned to the queue/);
+      } else {
+        expect(gateway.stdout()).toMatch(/in-memory deliveries not finished at shutdown are lost/);
+      }
+    });
   });
 }
 
