@@ -331,6 +331,25 @@ describe('EventDeliveryService', () => {
     await s.service.dispatch({ ...test, tenantId: 'globex' }, Date.now());
   });
 
+  it('gauges the queue per endpoint and state at scrape time, and scrapes without it when it fails', async () => {
+    s = setUp();
+    await s.service.start();
+    await s.store.disable('acme', 'audit', new Date().toISOString());
+    await s.queue.pause({ tenantId: 'acme', endpointId: 'audit' });
+    await s.receive(EVENT);
+    const gauge = await s.metrics.registry.getSingleMetricAsString('bgw_event_queue_jobs');
+    expect(gauge).toContain(
+      'bgw_event_queue_jobs{tenant="acme",endpoint="audit",state="paused"} 1',
+    );
+    expect(gauge).toContain(
+      'bgw_event_queue_jobs{tenant="globex",endpoint="crm",state="waiting"} 0',
+    );
+    jest.spyOn(s.queue, 'counts').mockRejectedValueOnce(new StoreUnavailableError('down'));
+    const scrape = await s.metrics.render();
+    expect(scrape).toContain('bgw_event_deliveries_total');
+    expect(scrape).not.toMatch(/^bgw_event_queue_jobs\{/m);
+  });
+
   it('holds the lanes of endpoints disabled before the boot', async () => {
     s = setUp();
     await s.store.disable('acme', 'audit', new Date().toISOString());
