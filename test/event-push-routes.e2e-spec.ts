@@ -245,8 +245,12 @@ function routesWithTheEngine(redisPrefix?: string) {
 
     endpoint.status = 204;
     const waiting = await contactWrites('while disabled');
+    // A disabled endpoint can still be tested (to check it before enabling it); that enables nothing.
+    const test = await acme.post('/v1/webhook-endpoints/crm-inbox/test');
+    expect(test.body).toMatchObject({ delivered: true, status: 204 });
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(endpoint.of(waiting)).toHaveLength(0);
+    expect((await list()).body.data[0].state).toBe('disabled');
 
     const enabled = await acme.post('/v1/webhook-endpoints/crm-inbox/enable');
     expect(enabled.status).toBe(200);
