@@ -39,5 +39,7 @@ declare module 'fastify' {
     gatewayKeyRequired?: boolean;
     /** Keep the body's exact bytes in `request.rawBody`; the route parses them (`readBody`). */
     rawBody?: boolean;
+    /** An empty `application/json` body is no body (@OptionalJsonBody, http/route-config.ts). */
+    optionalBody?: boolean;
   }
 }

@@ -129,6 +129,11 @@ export function registerJsonBodyParser(fastify: FastifyInstance): void {
       return;
     }
     const bytes = body as Buffer;
+    if (bytes.length === 0 && request.routeOptions.config?.optionalBody === true) {
+      done(null, undefined);
+      return;
+    }
+    // A signed route (Blooio's webhooks) checks these exact bytes first; only then is it parsed.
     if (request.routeOptions.config?.rawBody === true) {
       request.rawBody = bytes;
       request.readBody = () => {
