@@ -6,7 +6,7 @@
  * on the same gateways, `GET /v1/messages/{id}` of delivered messages and `POST /v1/messages`,
  * both saturated, for req/s and CPU per 1,000 requests side by side.
  */
-const { mkdirSync, writeFileSync } = require('node:fs');
+const { mkdirSync, readFileSync, statSync, writeFileSync } = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { runLoad } = require('./load');
@@ -18,15 +18,13 @@ const { rounded } = require('./report');
 const { requestFor } = require('./requests');
 const { LOADS } = require('./scenarios');
 const { REDIS_URL, RESULTS_DIR, ROOT, newRedisPrefix, startStack } = require('./stack');
-const { median } = require('./stats');
+const { Samples, median } = require('./stats');
 const {
+  deliveredMessages,
   expectedOutcomes,
   messagesNeeded,
-  poolFor,
-  postWebhook,
   runOpenLoop,
   seedMessages,
-  statusEvent,
   webhookMix,
   webhookOutcomes,
 } = require('./webhooks');
@@ -65,6 +63,31 @@ async function withCost(pid, fn) {
   };
 }
 
+/**
+ * The gateway's own view of the same requests: `latencyMs` of its request log lines (Fastify's
+ * elapsed time, from the request's arrival to its answer written) for `route`, written after byte
+ * `fromOffset` of its log. What end-to-end latency has beyond it was spent outside the gateway's
+ * handling: the runner's lateness, the kernel, waiting for a CPU before the request was read.
+ */
+async function gatewaySideLatency(logFile, fromOffset, routePart) {
+  await new Promise((resolve) => setTimeout(resolve, 300)); // the log is written asynchronously
+  const text = readFileSync(logFile, 'utf8').slice(fromOffset);
+  const samples = new Samples();
+  for (const line of text.split('\n')) {
+    if (!line.includes(routePart)) continue;
+    try {
+      const entry = JSON.parse(line);
+      if (typeof entry.latencyMs === 'number' && entry.route?.includes(routePart)) {
+        samples.push(entry.latencyMs);
+      }
+    } catch {
+      // a line cut at the end of the read
+    }
+  }
+  const [p50, p90, p99, max] = samples.percentiles([50, 90, 99, 100]);
+  return { lines: samples.length, p50, p90, p99, max };
+}
+
 async function measureReceiver(target, round, stack, durations, rate) {
   const handle = stack.handles[target];
   const count = rate * (durations.warmup + durations.measure);
@@ -76,10 +99,13 @@ async function measureReceiver(target, round, stack, durations, rate) {
 
   const warm = await runOpenLoop({ url: handle.url, tenant: stack.tenant, plan: warmPlan, rate });
   const before = await webhookOutcomes(handle.url);
+  // Bytes, and the log is ASCII JSON (the slice below counts characters).
+  const logOffset = statSync(handle.logFile).size;
   const cost = await withCost(handle.server.pid, () =>
     runOpenLoop({ url: handle.url, tenant: stack.tenant, plan: measuredPlan, rate }),
   );
   const after = await webhookOutcomes(handle.url);
+  const inGateway = await gatewaySideLatency(handle.logFile, logOffset, '/webhooks/blooio/');
   if (handle.server.exited) throw new Error(`${target} exited during the receiver run`);
   const counted = Object.fromEntries(
     Object.keys({ ...before, ...after }).map((k) => [k, (after[k] ?? 0) - (before[k] ?? 0)]),
@@ -91,6 +117,7 @@ async function measureReceiver(target, round, stack, durations, rate) {
     target,
     round,
     ...r,
+    inGatewayMs: inGateway,
     mix: {
       status: measuredPlan.filter((p) => p.kind === 'status' && !p.duplicate).length,
       inbound: measuredPlan.filter((p) => p.kind === 'inbound' && !p.duplicate).length,
@@ -115,30 +142,6 @@ async function measureReceiver(target, round, stack, durations, rate) {
       p99: warm.latencyMs.p99,
     },
   };
-}
-
-/** `READ_IDS` messages sent through the gateway, then delivered (a signed `message.delivered`). */
-async function deliveredMessages(handle, tenant) {
-  const ids = await seedMessages(handle.url, tenant, READ_IDS);
-  const pool = poolFor(handle.url, 8);
-  try {
-    for (const id of ids) {
-      const status = await postWebhook(pool, tenant, statusEvent('message.delivered', id, tenant));
-      if (status !== 204) throw new Error(`delivering ${id}: receiver answered ${status}`);
-    }
-    const { statusCode, body } = await pool.request({
-      method: 'GET',
-      path: `/v1/messages/${ids[0]}`,
-      headers: { authorization: `Bearer ${tenant.gatewayKey}` },
-    });
-    const json = await body.json();
-    if (statusCode !== 200 || json.status !== 'delivered') {
-      throw new Error(`GET /v1/messages/${ids[0]}: ${statusCode} ${JSON.stringify(json)}`);
-    }
-  } finally {
-    await pool.close();
-  }
-  return ids;
 }
 
 async function measureSaturated(name, target, load, stack, durations) {
@@ -173,7 +176,8 @@ function receiverLine(r) {
   const l = r.latencyMs;
   return (
     `  ${r.name.padEnd(40)} ack p50 ${fmt(l.p50, 2)}  p90 ${fmt(l.p90, 2)}  p99 ${fmt(l.p99, 2)}` +
-    `  max ${fmt(l.max, 1)} ms  non-204 ${r.non204}  errors ${r.errors}` +
+    `  max ${fmt(l.max, 1)} ms (in the gateway: p99 ${fmt(r.inGatewayMs.p99, 2)}, max ${fmt(r.inGatewayMs.max, 1)};` +
+    ` runner lag p99 ${fmt(r.sendLagMs.p99, 1)})  non-204 ${r.non204}  errors ${r.errors}` +
     `  CPU ${fmt(r.cpuMsPer1k)} ms/1k  load ${fmt(r.loadAverage1m, 2)}  other CPU ${fmt(r.otherCpuPct)}%` +
     `  outcomes ${r.outcomesAsExpected ? 'as sent' : `UNEXPECTED ${JSON.stringify(r.outcomes)}`}` +
     `  ${r.pass ? 'PASS' : 'FAIL'}`
@@ -256,7 +260,7 @@ async function runReceiverBench(options, tmpDir, cleanupState) {
     const send = requestFor({ target, recipients: 1 }, stack);
     saturated.push(await measureSaturated('POST /v1/messages', target, send, stack, durations));
     console.log(saturatedLine(saturated[saturated.length - 1]));
-    const ids = await deliveredMessages(handle, stack.tenant);
+    const ids = await deliveredMessages(handle.url, stack.tenant, READ_IDS);
     const read = {
       url: handle.url,
       method: 'GET',

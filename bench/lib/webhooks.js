@@ -121,6 +121,34 @@ async function postWebhook(pool, tenant, event) {
 }
 
 /**
+ * `count` messages sent through the gateway, then delivered (a signed `message.delivered` each,
+ * answered 204), checked on the first: `GET /v1/messages/{id}` answers `delivered`, a final
+ * status, so that reading it never calls Blooio. Answers their ids.
+ */
+async function deliveredMessages(url, tenant, count) {
+  const ids = await seedMessages(url, tenant, count);
+  const pool = poolFor(url, 8);
+  try {
+    for (const id of ids) {
+      const status = await postWebhook(pool, tenant, statusEvent('message.delivered', id, tenant));
+      if (status !== 204) throw new Error(`delivering ${id}: the receiver answered ${status}`);
+    }
+    const { statusCode, body } = await pool.request({
+      method: 'GET',
+      path: `/v1/messages/${ids[0]}`,
+      headers: { authorization: `Bearer ${tenant.gatewayKey}` },
+    });
+    const json = await body.json();
+    if (statusCode !== 200 || json.status !== 'delivered') {
+      throw new Error(`GET /v1/messages/${ids[0]}: ${statusCode} ${JSON.stringify(json)}`);
+    }
+  } finally {
+    await pool.close();
+  }
+  return ids;
+}
+
+/**
  * The traffic of one receiver run, `count` webhooks in the order they are due: of every 20, 13
  * status events for the gateway's own sends (each message `sent`, then `delivered`, then `read`,
  * in blocks of 50 messages so that a message's three events are some 0.5 s apart, as Blooio's
@@ -275,6 +303,7 @@ module.exports = {
   poolFor,
   seedMessages,
   postWebhook,
+  deliveredMessages,
   webhookMix,
   messagesNeeded,
   runOpenLoop,
