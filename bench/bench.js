@@ -4,6 +4,7 @@
  * npm run bench [-- --quick] [-- --soak [--soak-seconds N]] [-- --only <regex>] [-- --strict]
  *               [-- --host-heap] [-- --no-nginx]
  * npm run bench -- --receiver [--rounds 3] [--receiver-seconds 20] [--rate 200] [--only gateway]
+ * npm run bench -- --delivery [--rounds 3] [--receiver-seconds 20] [--rate 200] [--only gateway]
  *
  * Measures the built gateway (dist/) against a fake Blooio and a minimal reference proxy, each in
  * its own process. See bench/README.md. Builds nothing: run `npm run build` first.
@@ -16,12 +17,14 @@ const { killAllNow, stopAll } = require('./lib/processes');
 const { deletePrefixedKeys } = require('./lib/redis');
 const { runBench } = require('./lib/run-bench');
 const { runReceiverBench } = require('./lib/receiver-bench');
+const { runDeliveryBench } = require('./lib/delivery-bench');
 const { runSoak } = require('./lib/soak');
 const { POD_HEAP_FLAGS, REDIS_URL, ROOT } = require('./lib/stack');
 
 const USAGE = `usage: npm run bench [-- --quick] [-- --only <regex>] [-- --strict] [-- --host-heap] [-- --no-nginx]
        npm run bench -- --soak [--soak-seconds N] [--strict] [--host-heap]
-       npm run bench -- --receiver [--rounds N] [--receiver-seconds N] [--rate N] [--only <regex>] [--quick] [--strict]`;
+       npm run bench -- --receiver [--rounds N] [--receiver-seconds N] [--rate N] [--only <regex>] [--quick] [--strict]
+       npm run bench -- --delivery [--rounds N] [--receiver-seconds N] [--rate N] [--only <regex>] [--quick] [--strict]`;
 
 function parseOptions() {
   const { values } = parseArgs({
@@ -30,6 +33,7 @@ function parseOptions() {
       soak: { type: 'boolean', default: false },
       'soak-seconds': { type: 'string', default: '300' },
       receiver: { type: 'boolean', default: false },
+      delivery: { type: 'boolean', default: false },
       rounds: { type: 'string', default: '3' },
       'receiver-seconds': { type: 'string' },
       rate: { type: 'string', default: '200' },
@@ -110,7 +114,9 @@ async function main() {
     ? await runSoak(options, state.tmpDir)
     : options.receiver
       ? await runReceiverBench(options, state.tmpDir, state)
-      : await runBench(options, state.tmpDir, state);
+      : options.delivery
+        ? await runDeliveryBench(options, state.tmpDir, state)
+        : await runBench(options, state.tmpDir, state);
   if (code !== 0 && !state.interrupted) state.keepTmp = true;
   return code;
 }

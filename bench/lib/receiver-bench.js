@@ -13,7 +13,7 @@ const { runLoad } = require('./load');
 const { buildInfo, describeMachine, machineInfo } = require('./machine');
 const { childPids } = require('./processes');
 const { cpuMs, mainThreadCpuMs, machineBusyMs, rssMb, sumCpuMs } = require('./proc-stats');
-const { redisAnswers } = require('./redis');
+const { probeRedis, redisAnswers } = require('./redis');
 const { rounded } = require('./report');
 const { requestFor } = require('./requests');
 const { LOADS } = require('./scenarios');
@@ -101,9 +101,11 @@ async function measureReceiver(target, round, stack, durations, rate) {
   const before = await webhookOutcomes(handle.url);
   // Bytes, and the log is ASCII JSON (the slice below counts characters).
   const logOffset = statSync(handle.logFile).size;
+  const probe = target === 'gateway+redis' ? probeRedis(REDIS_URL) : undefined;
   const cost = await withCost(handle.server.pid, () =>
     runOpenLoop({ url: handle.url, tenant: stack.tenant, plan: measuredPlan, rate }),
   );
+  const redisPing = await probe?.stop();
   const after = await webhookOutcomes(handle.url);
   const inGateway = await gatewaySideLatency(handle.logFile, logOffset, '/webhooks/blooio/');
   if (handle.server.exited) throw new Error(`${target} exited during the receiver run`);
@@ -118,6 +120,7 @@ async function measureReceiver(target, round, stack, durations, rate) {
     round,
     ...r,
     inGatewayMs: inGateway,
+    ...(redisPing && { redisPingMs: redisPing }),
     mix: {
       status: measuredPlan.filter((p) => p.kind === 'status' && !p.duplicate).length,
       inbound: measuredPlan.filter((p) => p.kind === 'inbound' && !p.duplicate).length,
@@ -177,7 +180,9 @@ function receiverLine(r) {
   return (
     `  ${r.name.padEnd(40)} ack p50 ${fmt(l.p50, 2)}  p90 ${fmt(l.p90, 2)}  p99 ${fmt(l.p99, 2)}` +
     `  max ${fmt(l.max, 1)} ms (in the gateway: p99 ${fmt(r.inGatewayMs.p99, 2)}, max ${fmt(r.inGatewayMs.max, 1)};` +
-    ` runner lag p99 ${fmt(r.sendLagMs.p99, 1)})  non-204 ${r.non204}  errors ${r.errors}` +
+    ` runner lag p99 ${fmt(r.sendLagMs.p99, 1)}` +
+    `${r.redisPingMs ? `; Redis PING p99 ${fmt(r.redisPingMs.p99, 1)}, max ${fmt(r.redisPingMs.max, 1)}` : ''})` +
+    `  non-204 ${r.non204}  errors ${r.errors}` +
     `  CPU ${fmt(r.cpuMsPer1k)} ms/1k  load ${fmt(r.loadAverage1m, 2)}  other CPU ${fmt(r.otherCpuPct)}%` +
     `  outcomes ${r.outcomesAsExpected ? 'as sent' : `UNEXPECTED ${JSON.stringify(r.outcomes)}`}` +
     `  ${r.pass ? 'PASS' : 'FAIL'}`
