@@ -151,7 +151,7 @@ async function deliveredMessages(url, tenant, count) {
 /**
  * The traffic of one receiver run, `count` webhooks in the order they are due: of every 20, 13
  * status events for the gateway's own sends (each message `sent`, then `delivered`, then `read`,
- * in blocks of 50 messages so that a message's three events are some 0.5 s apart, as Blooio's
+ * in blocks of 50 messages so that a message's three events are some 0.4 s apart, as Blooio's
  * are), 6 inbound `message.received` for the tenant's number (fresh ids), and 1 duplicate: an
  * event sent a little earlier, again (Blooio's retry, or a second replica's delivery).
  * `messageIds` must hold at least ceil(13/20 × count / 3) ids; `inboundPrefix` keeps inbound ids
