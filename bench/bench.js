@@ -5,6 +5,7 @@
  *               [-- --host-heap] [-- --no-nginx]
  * npm run bench -- --receiver [--rounds 3] [--receiver-seconds 20] [--rate 200] [--only gateway]
  * npm run bench -- --delivery [--rounds 3] [--receiver-seconds 20] [--rate 200] [--only gateway]
+ *   (--receiver and --delivery: [--build <dir>] measures <dir>/dist, a build as bench:ab keeps one)
  *
  * Measures the built gateway (dist/) against a fake Blooio and a minimal reference proxy, each in
  * its own process. See bench/README.md. Builds nothing: run `npm run build` first.
@@ -24,7 +25,8 @@ const { POD_HEAP_FLAGS, REDIS_URL, ROOT } = require('./lib/stack');
 const USAGE = `usage: npm run bench [-- --quick] [-- --only <regex>] [-- --strict] [-- --host-heap] [-- --no-nginx]
        npm run bench -- --soak [--soak-seconds N] [--strict] [--host-heap]
        npm run bench -- --receiver [--rounds N] [--receiver-seconds N] [--rate N] [--only <regex>] [--quick] [--strict]
-       npm run bench -- --delivery [--rounds N] [--receiver-seconds N] [--rate N] [--only <regex>] [--quick] [--strict]`;
+       npm run bench -- --delivery [--rounds N] [--receiver-seconds N] [--rate N] [--only <regex>] [--quick] [--strict]
+       (--receiver, --delivery: --build <dir> measures <dir>/dist/main.js instead of dist/)`;
 
 function parseOptions() {
   const { values } = parseArgs({
@@ -34,6 +36,7 @@ function parseOptions() {
       'soak-seconds': { type: 'string', default: '300' },
       receiver: { type: 'boolean', default: false },
       delivery: { type: 'boolean', default: false },
+      build: { type: 'string' },
       rounds: { type: 'string', default: '3' },
       'receiver-seconds': { type: 'string' },
       rate: { type: 'string', default: '200' },
@@ -105,7 +108,7 @@ async function main() {
     console.log(USAGE);
     return 0;
   }
-  if (!existsSync(path.join(ROOT, 'dist', 'main.js'))) {
+  if (!existsSync(path.join(options.build ?? ROOT, 'dist', 'main.js'))) {
     console.error('dist/main.js is missing: run `npm run build` first (the bench builds nothing).');
     return 1;
   }

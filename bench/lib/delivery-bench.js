@@ -13,7 +13,7 @@ const { mkdirSync, writeFileSync } = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { buildInfo, describeMachine, machineInfo } = require('./machine');
-const { startNode } = require('./processes');
+const { startNode, stop } = require('./processes');
 const { cpuMs, machineBusyMs, rssMb, sumCpuMs } = require('./proc-stats');
 const { childPids } = require('./processes');
 const { redisAnswers } = require('./redis');
@@ -229,18 +229,21 @@ async function runDeliveryBench(options, tmpDir, cleanupState) {
       `Redis at ${REDIS_URL} does not answer (gateway+redis needs it; --only gateway skips it)`,
     );
   }
+  const root = options.build ? path.resolve(options.build) : ROOT;
   // The gateway's own event id: the `webhook-id` of every delivery of an event.
   const { deriveEventId } = require(
-    path.join(ROOT, 'dist', 'blooio-webhooks', 'blooio-event.id.js'),
+    path.join(root, 'dist', 'blooio-webhooks', 'blooio-event.id.js'),
   );
   const machine = machineInfo();
-  const build = buildInfo(ROOT);
+  const build = buildInfo(root);
   console.log(
     `blooio-gateway delivery bench, ${mode} mode: ${rate} Blooio webhooks/s in, 2 endpoints out, ` +
       `${durations.warmup} s warm-up + ${durations.measure} s measured, ${options.rounds} healthy round(s) + 1 with A hanging`,
   );
   console.log(`machine: ${describeMachine(machine)}`);
-  console.log(`gateway: dist/ built ${build.distBuiltAt}; checkout at ${build.gitHeadAtRun}\n`);
+  console.log(
+    `gateway: ${path.relative(ROOT, root) || '.'}/dist built ${build.distBuiltAt}; checkout at ${build.gitHeadAtRun}\n`,
+  );
 
   const secrets = Object.fromEntries(ENDPOINTS.map((name) => [name, newEndpointSecret()]));
   const endpoints = await startEndpoints(secrets);
@@ -249,6 +252,7 @@ async function runDeliveryBench(options, tmpDir, cleanupState) {
   const stack = await startStack(new Set(targets), tmpDir, {
     redisPrefix,
     nodeArgs: options.nodeArgs,
+    main: path.join(root, 'dist', 'main.js'),
     tenantOptions: {
       endpoints: ENDPOINTS.map((name) => ({
         id: `endpoint-${name}`,
@@ -275,6 +279,8 @@ async function runDeliveryBench(options, tmpDir, cleanupState) {
       results.push(r);
       console.log(line(r));
     }
+    // Its hung deliveries to A are still being retried: they must not cost the next gateway CPU.
+    await stop(stack.handles[target].server, 10_000);
   }
   const evaluated = verdicts(results);
   console.log('\ntargets (issue 19):');

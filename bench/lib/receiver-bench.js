@@ -233,14 +233,17 @@ async function runReceiverBench(options, tmpDir, cleanupState) {
     );
   }
   const machine = machineInfo();
-  const build = buildInfo(ROOT);
+  const root = options.build ? path.resolve(options.build) : ROOT;
+  const build = buildInfo(root);
   console.log(
     `blooio-gateway receiver bench, ${mode} mode: ${rate} webhooks/s open loop, ` +
       `${durations.warmup} s warm-up + ${durations.measure} s measured, ${options.rounds} round(s); ` +
       `targets ${targets.join(', ')}`,
   );
   console.log(`machine: ${describeMachine(machine)}`);
-  console.log(`gateway: dist/ built ${build.distBuiltAt}; checkout at ${build.gitHeadAtRun}`);
+  console.log(
+    `gateway: ${path.relative(ROOT, root) || '.'}/dist built ${build.distBuiltAt}; checkout at ${build.gitHeadAtRun}`,
+  );
   console.log(`node flags: ${options.nodeArgs.join(' ') || 'none'}\n`);
 
   const redisPrefix = newRedisPrefix();
@@ -248,6 +251,7 @@ async function runReceiverBench(options, tmpDir, cleanupState) {
   const stack = await startStack(new Set(targets), tmpDir, {
     redisPrefix,
     nodeArgs: options.nodeArgs,
+    main: path.join(root, 'dist', 'main.js'),
   });
 
   const receiver = [];
