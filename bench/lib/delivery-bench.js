@@ -177,7 +177,7 @@ function line(r) {
     ` (${e.delivered}/${e.expected}${e.deliveredMoreThanOnce ? `, ${e.deliveredMoreThanOnce} twice+` : ''}, signature ${e.signature})`;
   return (
     `  ${r.name.padEnd(44)} ${ep('A', r.endpoints.a)}  ${ep('B', r.endpoints.b)}` +
-    `  ack p99 ${fmt(r.ack.latencyMs.p99, 1)} ms, non-204 ${r.ack.non204}, errors ${r.ack.errors}` +
+    `  ack p50 ${fmt(r.ack.latencyMs.p50, 1)} p99 ${fmt(r.ack.latencyMs.p99, 1)} ms, non-204 ${r.ack.non204}, errors ${r.ack.errors}` +
     `  CPU ${fmt(r.cpuMsPer1kEvents)} ms/1k  load ${fmt(r.loadAverage1m, 2)}  other CPU ${fmt(r.otherCpuPct)}%`
   );
 }
