@@ -7,13 +7,15 @@
  *
  *   npm run bench:profile [-- --seconds 10] [--redis] [--key] [--top 30] [--category fastify]
  *                        [--build .bench-builds/<name>] [--keep]
- *                        [--scenario send|webhooks|status-read] [--rate 200]
+ *                        [--scenario send|webhooks|status-read|delivery] [--rate 200]
  *
  * Scenarios: `send` (default): `POST /v1/messages` saturated (fast fake Blooio, 1 recipient);
  * `webhooks`: signed Blooio webhooks into `POST /webhooks/blooio/{tenant}` at `--rate` per second,
  * open loop, the mix of `npm run bench -- --receiver` (status events for the gateway's own sends,
  * inbound messages, duplicates), sampled every 100 µs since the process is mostly idle;
- * `status-read`: `GET /v1/messages/{id}` of delivered messages, saturated.
+ * `status-read`: `GET /v1/messages/{id}` of delivered messages, saturated; `delivery`: the
+ * `webhooks` load with the tenant given two webhook endpoints (bench/endpoints.js, issue 19), so
+ * the profile holds the dispatch, the queue and the deliveries too.
  *
  * The gateway runs with the pod's heap (POD_HEAP_FLAGS), as in `npm run bench`.
  * Samples taken before the load starts (boot) or after it ends (shutdown) are left out. --keep
@@ -37,7 +39,14 @@ const {
   webhookMix,
 } = require('./lib/webhooks');
 
-const SCENARIOS = ['send', 'webhooks', 'status-read'];
+const {
+  endpointEntries,
+  ENDPOINTS,
+  newEndpointSecret,
+  startEndpoints,
+} = require('./lib/delivery-bench');
+
+const SCENARIOS = ['send', 'webhooks', 'status-read', 'delivery'];
 
 const { values: args } = parseArgs({
   options: {
@@ -67,7 +76,7 @@ const WARMUP_SECONDS = 2;
 async function prepareLoad(scenario, stack, target) {
   const { url } = stack.handles[target];
   const connections = Number(args.connections);
-  if (scenario === 'webhooks') {
+  if (scenario === 'webhooks' || scenario === 'delivery') {
     const rate = Number(args.rate);
     const count = rate * (WARMUP_SECONDS + Number(args.seconds));
     const ids = await seedMessages(url, stack.tenant, messagesNeeded(count));
@@ -162,9 +171,16 @@ async function main() {
   const redisPrefix = newRedisPrefix();
   try {
     // Mostly idle at a fixed rate: finer samples than V8's default 1 ms, for enough of them.
-    const interval = args.scenario === 'webhooks' ? ['--cpu-prof-interval=100'] : [];
+    const openLoop = args.scenario === 'webhooks' || args.scenario === 'delivery';
+    const interval = openLoop ? ['--cpu-prof-interval=100'] : [];
+    let tenantOptions;
+    if (args.scenario === 'delivery') {
+      const secrets = Object.fromEntries(ENDPOINTS.map((name) => [name, newEndpointSecret()]));
+      tenantOptions = { endpoints: endpointEntries(await startEndpoints(secrets), secrets) };
+    }
     const stack = await startStack(new Set([target]), dir, {
       redisPrefix,
+      tenantOptions,
       nodeArgs: [...POD_HEAP_FLAGS, '--cpu-prof', ...interval, `--cpu-prof-dir=${profileDir}`],
       main: args.build && path.resolve(args.build, 'dist', 'main.js'),
     });
