@@ -12,6 +12,7 @@ import { createLogger } from './logging/logger';
 import { PinoNestLogger } from './logging/pino-nest.logger';
 import { SandboxService } from './sandbox/sandbox.service';
 import { loopbackUrlOf, registerSandboxReceivers } from './sandbox-receivers';
+import { SANDBOX_ENDPOINT_ID } from './tenants/sandbox-tenant';
 
 async function bootstrap(): Promise<void> {
   const { app: config } = loadConfiguration();
@@ -99,9 +100,36 @@ function printSandboxBanner(
       : '  Tenants:     from TENANTS_FILE',
     // Blooio's own routes, to watch a message go queued → sent → delivered (README, "Sandbox").
     `  Simulator:   ${simulatorUrl}`,
+    ...demoWebhookLines(sandbox),
     '',
   ];
   process.stdout.write(lines.join('\n') + '\n');
+}
+
+/**
+ * The demo tenant's endpoint (SANDBOX_WEBHOOK_URL), and its secret when the gateway made it: the
+ * one place a webhook secret is printed, as the demo key is, so that a listener can verify.
+ */
+function demoWebhookLines(sandbox: SandboxService): string[] {
+  if (!sandbox.usesDemoTenant) return [];
+  const hook = sandbox.demoWebhook;
+  if (!hook) {
+    return [
+      "  Webhooks:    set SANDBOX_WEBHOOK_URL to push the demo tenant's events to a local endpoint",
+    ];
+  }
+  const url = new URL(hook.url);
+  const secret = hook.secretGenerated ? hook.secret.reveal() : '"$SANDBOX_WEBHOOK_SECRET"';
+  return [
+    `  Webhooks:    every event of "demo" is pushed to ${hook.url} (endpoint "${SANDBOX_ENDPOINT_ID}")`,
+    hook.secretGenerated
+      ? `  Secret:      ${secret}   (set SANDBOX_WEBHOOK_SECRET to keep one)`
+      : '  Secret:      the value of SANDBOX_WEBHOOK_SECRET',
+    // http: is loopback only: a listener on this machine.
+    ...(url.protocol === 'http:'
+      ? [`  Listen:      npm run webhooks:listen -- --port ${url.port || '80'} --secret ${secret}`]
+      : []),
+  ];
 }
 
 bootstrap().catch((error: unknown) => {

@@ -38,5 +38,7 @@ declare module 'fastify' {
     gatewayKeyRequired?: boolean;
     /** Keep the body's exact bytes in `request.rawBody` and defer a JSON error to the route. */
     rawBody?: boolean;
+    /** An empty `application/json` body is no body (@OptionalJsonBody, http/route-config.ts). */
+    optionalBody?: boolean;
   }
 }

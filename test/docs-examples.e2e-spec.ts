@@ -1,6 +1,17 @@
-import type { Response } from 'supertest';
+import type { Response, Test } from 'supertest';
+import { EVENT_DELIVERIES } from '../src/events/delivery/event-deliveries.interface';
+import { EVENT_EXAMPLES } from '../src/events/dto/gateway-event.examples';
+import {
+  ENDPOINT_LIST_EXAMPLES,
+  REPLAY_REQUEST_EXAMPLES,
+  REPLAY_RESULT_EXAMPLES,
+  TEST_DELIVERY_EXAMPLES,
+} from '../src/events/dto/webhook-endpoint.examples';
+import { EVENT_LOG_STORE, type EventLogStore } from '../src/events/event-log-store.interface';
+import type { GatewayEvent } from '../src/events/gateway-event';
 import { SEND_MESSAGE_EXAMPLES } from '../src/messages/dto/send-message.examples';
 import { SIMULATOR_MAGIC_NUMBERS } from '../src/sandbox/blooio-simulator';
+import { FakeEventDeliveries } from './support/fake-event-deliveries';
 import { bearer, startGatewayWithSimulator } from './support/gateway';
 import { freePort } from './support/process';
 import { KEYS, testTenantsDocument } from './support/tenants.fixture';
@@ -12,7 +23,9 @@ type Responses = Record<
   string,
   { content: Record<string, { examples?: Record<string, Example> }> }
 >;
-type Document = { paths: Record<string, Record<string, { responses: Responses }>> };
+type Document = {
+  paths: Record<string, Record<string, { operationId: string; responses: Responses }>>;
+};
 type Gateway = Awaited<ReturnType<typeof startGatewayWithSimulator>>;
 
 /** The gateways a case needs: the usual one, one with tight limits, one whose Redis is gone. */
@@ -66,6 +79,8 @@ const PRODUCERS: Record<string, (g: Gateways) => Promise<Response>> = {
   },
   message_not_found: ({ main }) =>
     main.http().get('/v1/messages/msg_unknown0000').set(bearer(KEYS.acmeRotated)),
+  endpoint_not_found: ({ main }) =>
+    main.http().post('/v1/webhook-endpoints/crm-archive/test').set(bearer(KEYS.acmeRotated)),
   event_not_found: ({ main }) =>
     main
       .http()
@@ -173,13 +188,21 @@ function shapeOf(value: unknown): unknown {
 describe('OpenAPI examples are what the gateway answers (e2e)', () => {
   let gateways: Gateways;
   let document: Document;
+  /** The main gateway's EVENT_DELIVERIES: acme has the documented endpoints, globex none. */
+  const deliveries = new FakeEventDeliveries();
+  deliveries.setEndpoints(
+    'acme',
+    [...ENDPOINT_LIST_EXAMPLES.endpoints.value.data].map((e) => ({ ...e, events: [...e.events] })),
+  );
 
   beforeAll(async () => {
     const deadRedis = await freePort();
     // One after another: each reads process.env while it boots.
     const main = await startGatewayWithSimulator({
       env: { BLOOIO_MAX_RETRIES: '0', BLOOIO_BREAKER_THRESHOLD: '1000', BLOOIO_TIMEOUT_MS: '2000' },
+      overrides: [[EVENT_DELIVERIES, deliveries]],
     });
+    deliveries.events = main.app.get<EventLogStore>(EVENT_LOG_STORE);
     const tight = await startGatewayWithSimulator({
       tenants: testTenantsDocument({ acmeRateLimit: { perSecond: 1, perMinute: 100 } }),
       env: { BLOOIO_MAX_RETRIES: '0', BLOOIO_BREAKER_THRESHOLD: '1' },
@@ -291,5 +314,106 @@ describe('OpenAPI examples are what the gateway answers (e2e)', () => {
         expect({ name, shape: shapeOf(response.body) }).toEqual({ name, shape: shapeOf(value) });
       }
     }
+  });
+
+  it('matches a real answer for every success example of the event and endpoint routes', async () => {
+    const { main } = gateways;
+    const store = main.app.get<EventLogStore>(EVENT_LOG_STORE);
+    for (const { value } of Object.values(EVENT_EXAMPLES)) {
+      const { deliveries: ofExample, ...event } = value;
+      await store.insert(event as unknown as GatewayEvent, Date.now());
+      deliveries.setDeliveries(event.tenantId, event.id, [...ofExample]);
+    }
+    const replayed = EVENT_EXAMPLES.delivered.value;
+    // The same event for globex, which has no endpoint: its replay queues nothing.
+    await store.insert({ ...replayed, tenantId: 'globex' } as unknown as GatewayEvent, Date.now());
+    for (const [endpointId, example] of [
+      ['crm-inbox', TEST_DELIVERY_EXAMPLES.delivered],
+      ['analytics', TEST_DELIVERY_EXAMPLES.refused],
+      ['legacy-bridge', TEST_DELIVERY_EXAMPLES.unreachable],
+    ] as const) {
+      deliveries.setTestResult('acme', endpointId, example.value);
+    }
+    const acme = (request: Test) => request.set(bearer(KEYS.acmeRotated));
+    const http = () => main.http();
+    /** Per operation and example, in this order (the list before the enable changes it). */
+    type Request = readonly [operationId: string, example: string, send: () => Promise<Response>];
+    const requests: Request[] = [
+      ...Object.entries(EVENT_EXAMPLES).map(([name, { value }]): Request => [
+        'getEvent',
+        name,
+        () => acme(http().get(`/v1/events/${value.id}`)),
+      ]),
+      [
+        'replayEvent',
+        'queued',
+        () =>
+          acme(http().post(`/v1/events/${replayed.id}/replay`)).send(
+            REPLAY_REQUEST_EXAMPLES.some.value,
+          ),
+      ],
+      [
+        'replayEvent',
+        'none',
+        () =>
+          http()
+            .post(`/v1/events/${replayed.id}/replay`)
+            .set(bearer(KEYS.globex))
+            .send(REPLAY_REQUEST_EXAMPLES.all.value),
+      ],
+      ['listWebhookEndpoints', 'endpoints', () => acme(http().get('/v1/webhook-endpoints'))],
+      [
+        'listWebhookEndpoints',
+        'none',
+        () => http().get('/v1/webhook-endpoints').set(bearer(KEYS.globex)),
+      ],
+      [
+        'testWebhookEndpoint',
+        'delivered',
+        () => acme(http().post('/v1/webhook-endpoints/crm-inbox/test')),
+      ],
+      [
+        'testWebhookEndpoint',
+        'refused',
+        () => acme(http().post('/v1/webhook-endpoints/analytics/test')),
+      ],
+      [
+        'testWebhookEndpoint',
+        'unreachable',
+        () => acme(http().post('/v1/webhook-endpoints/legacy-bridge/test')),
+      ],
+      [
+        'enableWebhookEndpoint',
+        'enabled',
+        () => acme(http().post('/v1/webhook-endpoints/legacy-bridge/enable')),
+      ],
+    ];
+    const operations = Object.values(document.paths).flatMap((byMethod) => Object.values(byMethod));
+    const documented = operations
+      .filter(({ operationId }) => requests.some(([id]) => id === operationId))
+      .flatMap(({ operationId, responses }) =>
+        Object.entries(responses)
+          .filter(([status]) => status.startsWith('2'))
+          .flatMap(([status, response]) =>
+            Object.entries(response.content['application/json'].examples ?? {}).map(
+              ([name, example]) => ({ operationId, status: Number(status), name, example }),
+            ),
+          ),
+      );
+    // Every documented success example of these operations has its request, and only those.
+    expect(documented.map(({ operationId, name }) => `${operationId}.${name}`).sort()).toEqual(
+      requests.map(([operationId, name]) => `${operationId}.${name}`).sort(),
+    );
+    for (const [operationId, name, request] of requests) {
+      const { status, example } = documented.find(
+        (entry) => entry.operationId === operationId && entry.name === name,
+      )!;
+      const response = await request();
+      const label = `${operationId}.${name}`;
+      expect({ label, status: response.status }).toEqual({ label, status });
+      // The fake answers what the examples say: the routes pass it on as it is, field for field.
+      expect({ label, body: response.body as unknown }).toEqual({ label, body: example.value });
+    }
+    expect(REPLAY_RESULT_EXAMPLES.queued.value.eventId).toBe(replayed.id);
   });
 });

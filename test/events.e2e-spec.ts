@@ -1,7 +1,9 @@
 import { randomInt } from 'node:crypto';
+import { EVENT_DELIVERIES } from '../src/events/delivery/event-deliveries.interface';
 import { EVENT_LOG_STORE, type EventLogStore } from '../src/events/event-log-store.interface';
 import { EVENT_EXAMPLES } from '../src/events/dto/gateway-event.examples';
 import type { GatewayEvent } from '../src/events/gateway-event';
+import { FakeEventDeliveries } from './support/fake-event-deliveries';
 import { bearer, startGatewayWithSimulator } from './support/gateway';
 import { expectProblem } from './support/problem';
 import { KEYS } from './support/tenants.fixture';
@@ -36,6 +38,7 @@ function statusEvent(
 describe('GET /v1/events and /v1/events/{eventId} (e2e)', () => {
   let gateway: Gateway;
   let store: EventLogStore;
+  const deliveries = new FakeEventDeliveries();
   /** Receipt times, one apart, so that "newest first" has one answer. */
   let clock = Date.now();
 
@@ -53,7 +56,7 @@ describe('GET /v1/events and /v1/events/{eventId} (e2e)', () => {
   let acmeEvents: GatewayEvent[];
 
   beforeAll(async () => {
-    gateway = await startGatewayWithSimulator();
+    gateway = await startGatewayWithSimulator({ overrides: [[EVENT_DELIVERIES, deliveries]] });
     store = gateway.app.get<EventLogStore>(EVENT_LOG_STORE);
     acmeEvents = [];
     for (let i = 0; i < 25; i += 1) {
@@ -158,8 +161,9 @@ describe('GET /v1/events and /v1/events/{eventId} (e2e)', () => {
 
   it("answers its documented examples as they are written (Swagger UI's examples are real)", async () => {
     for (const { value } of Object.values(EVENT_EXAMPLES)) {
-      const { deliveries: _none, ...event } = value;
+      const { deliveries: ofExample, ...event } = value;
       await insert(event as unknown as GatewayEvent);
+      deliveries.setDeliveries(event.tenantId, event.id, [...ofExample]);
       expect((await get(event.id).expect(200)).body).toEqual(value);
     }
   });

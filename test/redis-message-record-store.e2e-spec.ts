@@ -3,35 +3,12 @@ import { RedisMessageRecordStore } from '../src/message-records/redis-message-re
 import { StoreUnavailableError } from '../src/redis/store-unavailable.error';
 import { outboundRecord as record } from './support/message-record.fixture';
 import { messageRecordStoreContract } from './support/message-record-store.contract';
-import {
-  deleteKeys,
-  describeWithRedis,
-  replicaConnection,
-  TEST_REDIS_URL,
-  uniqueKeyPrefix,
-} from './support/redis';
+import { describeWithRedis, TEST_REDIS_URL, useRedisReplicas } from './support/redis';
 
 describeWithRedis('RedisMessageRecordStore on a real Redis (e2e)', () => {
-  let prefix = uniqueKeyPrefix();
-  const clients: Redis[] = [];
-
-  async function replica(
-    ttlMs = 60_000,
-    options: { unreachable?: boolean } = {},
-  ): Promise<RedisMessageRecordStore> {
-    const client = await replicaConnection(prefix, options);
-    clients.push(client);
-    return new RedisMessageRecordStore(client, ttlMs);
-  }
-
-  beforeEach(() => {
-    prefix = uniqueKeyPrefix();
-  });
-
-  afterEach(async () => {
-    for (const client of clients.splice(0)) client.disconnect();
-    await deleteKeys(prefix);
-  });
+  const replicas = useRedisReplicas();
+  const replica = async (ttlMs = 60_000, options: { unreachable?: boolean } = {}) =>
+    new RedisMessageRecordStore(await replicas.connect(options), ttlMs);
 
   describe('the store contract', () => {
     let store: RedisMessageRecordStore;
@@ -74,8 +51,11 @@ describeWithRedis('RedisMessageRecordStore on a real Redis (e2e)', () => {
     await store.update('acme', 'msg_1', { status: 'sent', at: '2026-12-02T10:00:01.000Z' });
     const redis = new Redis(TEST_REDIS_URL);
     try {
-      const keys = (await redis.keys(`${prefix}*`)).sort();
-      expect(keys).toEqual([`${prefix}msg:acme:msg_1`, `${prefix}msgby:key-a:msg_1`]);
+      const keys = (await redis.keys(`${replicas.prefix()}*`)).sort();
+      expect(keys).toEqual([
+        `${replicas.prefix()}msg:acme:msg_1`,
+        `${replicas.prefix()}msgby:key-a:msg_1`,
+      ]);
       for (const key of keys) {
         const ttl = await redis.pttl(key);
         expect(ttl).toBeGreaterThan(0);
@@ -103,7 +83,7 @@ describeWithRedis('RedisMessageRecordStore on a real Redis (e2e)', () => {
 
   it('answers an unreadable record as a store failure, not as a record', async () => {
     const store = await replica();
-    const redis = new Redis(TEST_REDIS_URL, { keyPrefix: prefix });
+    const redis = new Redis(TEST_REDIS_URL, { keyPrefix: replicas.prefix() });
     try {
       await redis.set('msg:acme:msg_1', '{"not":"a record"}');
     } finally {

@@ -1,6 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { outboundRecord } from '../../test/support/message-record.fixture';
 import { Secret } from '../common/secret';
+import type { EventDeliveries } from '../events/delivery/event-deliveries.interface';
+import type { GatewayEvent } from '../events/gateway-event';
 import { MemoryEventLogStore } from '../events/memory-event-log.store';
 import { MemoryMessageRecordStore } from '../message-records/memory-message-record.store';
 import { GatewayMetrics } from '../metrics/gateway.metrics';
@@ -23,6 +25,7 @@ const solo = {
     keyId: 'key-solo',
     webhook: { signingSecrets: [new Secret(SECRET)], inboundNumbers: [] },
   },
+  webhooks: [],
   maxRecipients: 10,
   rateLimit: { perSecond: 1, perMinute: 1 },
 } as Tenant;
@@ -31,6 +34,9 @@ function setUp() {
   const records = new MemoryMessageRecordStore(100_000, 60_000);
   const events = new MemoryEventLogStore(100_000, 60_000);
   const metrics = new GatewayMetrics();
+  const deliveries = {
+    dispatch: jest.fn<Promise<void>, [GatewayEvent, number]>(() => Promise.resolve()),
+  };
   const receiver = new BlooioWebhookReceiver(
     new TenantRegistry([solo], new Map()),
     new BlooioSignatureVerifier({ webhookToleranceSeconds: 300 } as never),
@@ -39,6 +45,7 @@ function setUp() {
     metrics,
     records,
     events,
+    deliveries as unknown as EventDeliveries,
   );
   const deliver = (messageId: string, nowMs = Date.now()) => {
     const body = { event: 'message.sent', message_id: messageId, is_group: false };
@@ -53,7 +60,7 @@ function setUp() {
       nowMs,
     );
   };
-  return { receiver, records, events, metrics, deliver };
+  return { receiver, records, events, metrics, deliveries, deliver };
 }
 
 describe('BlooioWebhookReceiver: events that wait for their record', () => {
@@ -127,5 +134,44 @@ describe('BlooioWebhookReceiver: events that wait for their record', () => {
     await jest.advanceTimersByTimeAsync(60_000);
     expect(receiver.pendingCount).toBe(0);
     expect((await events.list('solo', { limit: 10 })).data).toHaveLength(1);
+  });
+});
+
+describe('BlooioWebhookReceiver: pushing to the tenant endpoints', () => {
+  const recorded = async (setup: ReturnType<typeof setUp>, messageId: string) => {
+    await setup.records.save(
+      outboundRecord({ tenantId: 'solo', messageId, blooioKeyId: 'key-solo' }),
+    );
+  };
+
+  it('dispatches a new event once it is in the log, and a duplicate as the log has it', async () => {
+    const setup = setUp();
+    await recorded(setup, 'msg_push');
+    const t0 = Date.now();
+    const first = await setup.deliver('msg_push', t0);
+    expect(first.outcome).toBe('accepted');
+    expect(setup.deliveries.dispatch).toHaveBeenCalledTimes(1);
+    const [event, receivedAtMs] = setup.deliveries.dispatch.mock.calls[0];
+    expect(event).toEqual(await setup.events.get('solo', first.eventId!));
+    expect(receivedAtMs).toBe(t0);
+    const again = await setup.deliver('msg_push', t0 + 9_000);
+    expect(again.outcome).toBe('duplicate');
+    expect(setup.deliveries.dispatch).toHaveBeenCalledTimes(2);
+    // The first delivery's event (its timestamp), not one rebuilt from the retry.
+    expect(setup.deliveries.dispatch.mock.calls[1][0]).toBe(
+      await setup.events.get('solo', first.eventId!),
+    );
+  });
+
+  it('answers 503 when the dispatch cannot be stored, and dispatches on the retry', async () => {
+    const setup = setUp();
+    await recorded(setup, 'msg_down');
+    setup.deliveries.dispatch.mockRejectedValueOnce(new StoreUnavailableError('down'));
+    await expect(setup.deliver('msg_down')).rejects.toMatchObject({
+      code: 'store_unavailable',
+    } satisfies Partial<ProblemException>);
+    const retried = await setup.deliver('msg_down');
+    expect(retried.outcome).toBe('duplicate');
+    expect(setup.deliveries.dispatch).toHaveBeenCalledTimes(2);
   });
 });

@@ -1,4 +1,8 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  EVENT_DELIVERIES,
+  type EventDeliveries,
+} from '../events/delivery/event-deliveries.interface';
 import { EVENT_LOG_STORE, type EventLogStore } from '../events/event-log-store.interface';
 import {
   MESSAGE_RECORD_STORE,
@@ -88,6 +92,7 @@ export class BlooioWebhookReceiver implements OnApplicationShutdown {
     private readonly metrics: GatewayMetrics,
     @Inject(MESSAGE_RECORD_STORE) private readonly records: MessageRecordStore,
     @Inject(EVENT_LOG_STORE) private readonly events: EventLogStore,
+    @Inject(EVENT_DELIVERIES) private readonly deliveries: EventDeliveries,
   ) {}
 
   /** How many events wait for their message's record in this process. */
@@ -198,7 +203,12 @@ export class BlooioWebhookReceiver implements OnApplicationShutdown {
     }
     const gatewayEvent = toGatewayEvent(tenant.id, event, receivedAtMs, record);
     if (!gatewayEvent) return 'unsupported';
-    return (await this.events.insert(gatewayEvent, receivedAtMs)) ? 'accepted' : 'duplicate';
+    const inserted = await this.events.insert(gatewayEvent, receivedAtMs);
+    // Pushed to the tenant's endpoints (idempotent per event): a duplicate dispatches the stored
+    // event, so every delivery carries the first one's bytes, and a failed dispatch is retried.
+    const stored = inserted ? gatewayEvent : await this.events.get(tenant.id, gatewayEvent.id);
+    await this.deliveries.dispatch(stored ?? gatewayEvent, receivedAtMs);
+    return inserted ? 'accepted' : 'duplicate';
   }
 
   /**

@@ -2,6 +2,9 @@ import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { registerAs } from '@nestjs/config';
 import { API_KEY_SYNTAX } from '../common/api-key';
+import { Secret } from '../common/secret';
+import { isWebhookSecret, WEBHOOK_SECRET_FORMAT } from '../common/webhook-secret';
+import { webhookUrlProblem } from '../common/webhook-url';
 import { EnvReader } from './env';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -22,6 +25,13 @@ export interface AppConfig {
   tenantsFile: string;
   tenantsFileExists: boolean;
   sandboxApiKey?: string;
+  /**
+   * SANDBOX_WEBHOOK_URL: an endpoint of the sandbox's demo tenant (`sandbox-listener`, every event
+   * type), such as `npm run webhooks:listen`; checked like a tenant file's endpoint URL.
+   */
+  sandboxWebhookUrl?: string;
+  /** SANDBOX_WEBHOOK_SECRET: that endpoint's secret; without it, one is made at boot and printed. */
+  sandboxWebhookSecret?: Secret;
   bodyLimitBytes: number;
   /**
    * Longest a client may take to send a whole request, headers and body (slow clients are cut,
@@ -55,6 +65,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   // SANDBOX=true forces it, SANDBOX=false forbids it, unset: sandbox when a dev machine has no
   // TENANTS_FILE and no default file.
   const sandbox = read.bool('SANDBOX') ?? (!tenantsFileExists && !production);
+  const sandboxWebhook = readSandboxWebhook(read, sandbox && !tenantsFileExists);
   return read.done({
     port: read.int('PORT', 3000, 0, 65535),
     host: read.string('HOST', sandbox ? '127.0.0.1' : '0.0.0.0'),
@@ -67,6 +78,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       API_KEY_SYNTAX,
       'a bearer token: 1 to 512 letters, digits or -._~+/ (then = padding)',
     ),
+    ...sandboxWebhook,
     bodyLimitBytes: read.int('BODY_LIMIT_BYTES', 262_144, 1_024, 10_485_760),
     requestTimeoutMs: read.int('REQUEST_TIMEOUT_MS', DEFAULT_REQUEST_TIMEOUT_MS, 100, 300_000),
     keepAliveTimeoutMs: read.int(
@@ -80,6 +92,38 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     shutdownGraceMs: read.int('SHUTDOWN_GRACE_MS', 10_000, 0, 3_600_000),
     shutdownDelayMs: read.int('SHUTDOWN_DELAY_MS', 2_000, 0, 600_000),
   });
+}
+
+/**
+ * SANDBOX_WEBHOOK_URL and SANDBOX_WEBHOOK_SECRET. They subscribe the demo tenant only, so either
+ * set where there is none (a tenant file, or not in sandbox mode) is a mistake, said at boot.
+ */
+function readSandboxWebhook(
+  read: EnvReader,
+  demoTenant: boolean,
+): Pick<AppConfig, 'sandboxWebhookUrl' | 'sandboxWebhookSecret'> {
+  const url = read.optionalString('SANDBOX_WEBHOOK_URL');
+  const secret = read.optionalSecretMatching(
+    'SANDBOX_WEBHOOK_SECRET',
+    isWebhookSecret,
+    WEBHOOK_SECRET_FORMAT,
+  );
+  if (url !== undefined) {
+    const problem = webhookUrlProblem(url);
+    if (problem) read.problem(`SANDBOX_WEBHOOK_URL: ${problem}`);
+    if (!demoTenant) {
+      read.problem(
+        "SANDBOX_WEBHOOK_URL: subscribes the sandbox's demo tenant, which exists only in sandbox " +
+          "mode without a tenant file; list the endpoint under a tenant's webhooks instead",
+      );
+    }
+  } else if (read.optionalString('SANDBOX_WEBHOOK_SECRET') !== undefined) {
+    read.problem('SANDBOX_WEBHOOK_SECRET: is set but SANDBOX_WEBHOOK_URL is not');
+  }
+  return {
+    ...(url !== undefined && { sandboxWebhookUrl: url }),
+    ...(url !== undefined && secret !== undefined && { sandboxWebhookSecret: new Secret(secret) }),
+  };
 }
 
 /** Why a tenant file cannot be read, or undefined when it can. */

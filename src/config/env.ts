@@ -83,10 +83,19 @@ export class EnvReader {
     return new Secret(raw);
   }
 
-  /** Like `matching`, for a secret: the problem names the variable, never its value. */
-  optionalSecretMatching(name: string, pattern: RegExp, described: string): string | undefined {
+  /**
+   * Like `matching`, for a secret (`pattern` a regular expression or a check): the problem names
+   * the variable, never its value.
+   */
+  optionalSecretMatching(
+    name: string,
+    pattern: RegExp | ((raw: string) => boolean),
+    described: string,
+  ): string | undefined {
     const raw = this.optionalString(name);
-    if (raw === undefined || pattern.test(raw)) return raw;
+    const fits = (value: string) =>
+      typeof pattern === 'function' ? pattern(value) : pattern.test(value);
+    if (raw === undefined || fits(raw)) return raw;
     this.problems.push(`${name}: must be ${described}`);
     return undefined;
   }

@@ -10,6 +10,9 @@ describe('events configuration', () => {
       webhookToleranceSeconds: 300,
       messageRecordsMaxEntries: 100_000,
       eventLogMaxEntries: 100_000,
+      retryScheduleMs: [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000],
+      deliveryTimeoutMs: 15_000,
+      deliveryConcurrency: 8,
     });
   });
 
@@ -21,6 +24,9 @@ describe('events configuration', () => {
         WEBHOOK_TOLERANCE_SECONDS: '120',
         MESSAGE_RECORDS_MAX_ENTRIES: '10',
         EVENT_LOG_MAX_ENTRIES: '20',
+        EVENT_RETRY_SCHEDULE: '100ms, 2s,3m,1h',
+        EVENT_DELIVERY_TIMEOUT_MS: '2500',
+        EVENT_DELIVERY_CONCURRENCY: '2',
       }),
     ).toEqual({
       messageRetentionSeconds: 3_600,
@@ -28,6 +34,9 @@ describe('events configuration', () => {
       webhookToleranceSeconds: 120,
       messageRecordsMaxEntries: 10,
       eventLogMaxEntries: 20,
+      retryScheduleMs: [100, 2_000, 180_000, 3_600_000],
+      deliveryTimeoutMs: 2_500,
+      deliveryConcurrency: 2,
     });
   });
 
@@ -48,5 +57,35 @@ describe('events configuration', () => {
       ...expected,
     ]);
     expect(loadConfiguration({}).events.messageRetentionSeconds).toBe(2_592_000);
+  });
+
+  it.each([
+    ['5s,5x,1h', '"5x"'],
+    ['5s,,1h', '""'],
+    ['1.5s', '"1.5s"'],
+    ['-1s', '"-1s"'],
+    ['0ms', '"0ms"'],
+    ['169h', '"169h"'],
+    ['5', '"5"'],
+  ])('refuses the schedule %s, naming the bad piece %s', (schedule, piece) => {
+    expect(problemsOf(() => loadEventsConfig({ EVENT_RETRY_SCHEDULE: schedule }))).toEqual([
+      expect.stringContaining(`EVENT_RETRY_SCHEDULE: ${piece} is not a wait from 1ms to 168h`),
+    ]);
+  });
+
+  it('refuses a schedule of more than 20 waits, and bad delivery limits', () => {
+    expect(
+      problemsOf(() =>
+        loadEventsConfig({
+          EVENT_RETRY_SCHEDULE: Array.from({ length: 21 }, () => '1s').join(','),
+          EVENT_DELIVERY_TIMEOUT_MS: '15s',
+          EVENT_DELIVERY_CONCURRENCY: '0',
+        }),
+      ),
+    ).toEqual([
+      'EVENT_RETRY_SCHEDULE: at most 20 waits (got 21)',
+      'EVENT_DELIVERY_TIMEOUT_MS: must be a whole number from 100 to 300000 (got "15s")',
+      'EVENT_DELIVERY_CONCURRENCY: must be a whole number from 1 to 1000 (got "0")',
+    ]);
   });
 });

@@ -1,8 +1,8 @@
-import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
-import { ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { PatternPipe } from '../http/pattern.pipe';
+import { OptionalJsonBody } from '../http/route-config';
 import { ApiProblemResponses } from '../problems/api-problem-responses.decorator';
-import { ProblemException } from '../problems/problem.exception';
 import { SpendsBudget } from '../rate-limit/tenant-throttlers';
 import { Authenticated } from '../tenants/authenticated.decorator';
 import { CurrentPrincipal } from '../tenants/current-principal.decorator';
@@ -10,22 +10,42 @@ import type { Principal } from '../tenants/tenant';
 import { EventPageDto, GatewayEventWithDeliveriesDto } from './dto/gateway-event.dto';
 import { EVENT_EXAMPLES, EVENT_PAGE_EXAMPLES } from './dto/gateway-event.examples';
 import { DEFAULT_PAGE_SIZE, ListEventsQueryDto } from './dto/list-events.query';
+import { EVENT_DELIVERIES, type EventDeliveries } from './delivery/event-deliveries.interface';
+import { ReplayEventDto, ReplayResultDto } from './dto/replay-event.dto';
+import { REPLAY_REQUEST_EXAMPLES, REPLAY_RESULT_EXAMPLES } from './dto/webhook-endpoint.examples';
 import { EVENT_LOG_STORE, type EventLogStore } from './event-log-store.interface';
 import { EVENT_ID_PATTERN } from './gateway-event';
+import {
+  endpointNotFound,
+  EVENT_ROUTE_BODY_PROBLEMS,
+  EVENT_ROUTE_PROBLEMS,
+  eventNotFound,
+} from './event-routes.problems';
 
-const PROBLEMS: Parameters<typeof ApiProblemResponses>[0] = {
-  400: ['validation_failed'],
-  403: ['forbidden'],
-  429: ['rate_limited'],
-  503: ['store_unavailable'],
-  500: ['internal_error'],
+const EVENT_ID_PIPE = new PatternPipe(
+  'eventId',
+  EVENT_ID_PATTERN,
+  'must be evt_ and 26 of a-z 2-7',
+);
+
+const EVENT_ID_PARAM = {
+  name: 'eventId',
+  description: 'The `id` of an event',
+  schema: {
+    type: 'string' as const,
+    pattern: EVENT_ID_PATTERN.source,
+    example: EVENT_EXAMPLES.delivered.value.id,
+  },
 };
 
 /** The tenant's event log (§11): what happened to its messages, and what its contacts sent. */
 @ApiTags('events')
 @Controller('v1/events')
 export class EventsController {
-  constructor(@Inject(EVENT_LOG_STORE) private readonly events: EventLogStore) {}
+  constructor(
+    @Inject(EVENT_LOG_STORE) private readonly events: EventLogStore,
+    @Inject(EVENT_DELIVERIES) private readonly deliveries: EventDeliveries,
+  ) {}
 
   @Get()
   @Authenticated('events:read')
@@ -44,7 +64,7 @@ export class EventsController {
     type: EventPageDto,
     examples: EVENT_PAGE_EXAMPLES,
   })
-  @ApiProblemResponses(PROBLEMS)
+  @ApiProblemResponses(EVENT_ROUTE_PROBLEMS)
   async list(
     @Query() query: ListEventsQueryDto,
     @CurrentPrincipal() principal: Principal,
@@ -67,37 +87,68 @@ export class EventsController {
       "The event and its deliveries to the tenant's webhook endpoints. Another tenant's event is " +
       'answered exactly like an unknown one. Spends the read rate limit.',
   })
-  @ApiParam({
-    name: 'eventId',
-    description: 'The `id` of an event',
-    schema: {
-      type: 'string',
-      pattern: EVENT_ID_PATTERN.source,
-      example: EVENT_EXAMPLES.delivered.value.id,
-    },
-  })
+  @ApiParam(EVENT_ID_PARAM)
   @ApiResponse({
     status: 200,
     description: 'The event',
     type: GatewayEventWithDeliveriesDto,
     examples: EVENT_EXAMPLES,
   })
-  @ApiProblemResponses({ ...PROBLEMS, 404: ['event_not_found'] })
+  @ApiProblemResponses({ ...EVENT_ROUTE_PROBLEMS, 404: ['event_not_found'] })
   async get(
-    @Param(
-      'eventId',
-      new PatternPipe('eventId', EVENT_ID_PATTERN, 'must be evt_ and 26 of a-z 2-7'),
-    )
-    eventId: string,
+    @Param('eventId', EVENT_ID_PIPE) eventId: string,
     @CurrentPrincipal() principal: Principal,
   ): Promise<GatewayEventWithDeliveriesDto> {
-    const event = await this.events.get(principal.tenant.id, eventId);
-    if (!event) {
-      throw new ProblemException('event_not_found', {
-        detail: 'No event with this id for this tenant',
-      });
+    const tenantId = principal.tenant.id;
+    const event = await this.events.get(tenantId, eventId);
+    if (!event) throw eventNotFound();
+    return { ...event, deliveries: await this.deliveries.deliveriesOf(tenantId, eventId) };
+  }
+
+  @Post(':eventId/replay')
+  @HttpCode(202)
+  @OptionalJsonBody()
+  @Authenticated('events:manage')
+  @SpendsBudget('sends')
+  @ApiOperation({
+    operationId: 'replayEvent',
+    summary: 'Deliver an event again',
+    description:
+      'Queues the event again, with the same `webhook-id` as before, to every endpoint that ' +
+      'subscribes to its type, or only to `endpointIds`; a disabled endpoint gets it once it is ' +
+      "enabled. The body is optional. Follow the deliveries in the event's `deliveries`. Another " +
+      "tenant's event or endpoint is answered like an unknown one. Spends the tenant's main rate " +
+      'limit (as sends do), not the read one.',
+  })
+  @ApiParam(EVENT_ID_PARAM)
+  @ApiBody({ type: ReplayEventDto, required: false, examples: REPLAY_REQUEST_EXAMPLES })
+  @ApiResponse({
+    status: 202,
+    description: 'Queued again',
+    type: ReplayResultDto,
+    examples: REPLAY_RESULT_EXAMPLES,
+  })
+  @ApiProblemResponses({
+    ...EVENT_ROUTE_BODY_PROBLEMS,
+    404: ['event_not_found', 'endpoint_not_found'],
+  })
+  async replay(
+    @Param('eventId', EVENT_ID_PIPE) eventId: string,
+    @Body() body: ReplayEventDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<ReplayResultDto> {
+    const tenantId = principal.tenant.id;
+    const endpointIds = body.endpointIds ?? undefined; // null is absent, as for every optional field
+    // Checked here, in this order, so that the answer does not depend on what the queue checks.
+    if (!(await this.events.get(tenantId, eventId))) throw eventNotFound();
+    if (endpointIds) {
+      const known = new Set((await this.deliveries.endpoints(tenantId)).map(({ id }) => id));
+      const unknown = endpointIds.find((id) => !known.has(id));
+      if (unknown !== undefined) throw endpointNotFound(unknown);
     }
-    // Pushing to tenant endpoints comes later: until then no event has deliveries.
-    return { ...event, deliveries: [] };
+    const result = await this.deliveries.replay(tenantId, eventId, endpointIds);
+    // The event expired between the two reads.
+    if (!result) throw eventNotFound();
+    return { eventId: result.eventId, endpointIds: result.endpointIds };
   }
 }

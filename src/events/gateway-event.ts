@@ -1,16 +1,8 @@
+import type { GatewayEventType } from '../common/gateway-event-types';
 import type { MessageError } from '../message-records/message-record';
 
-/** The event types tenants see (§11); subscriptions name these, or `message.*`. */
-export const GATEWAY_EVENT_TYPES = [
-  'message.sent',
-  'message.delivered',
-  'message.read',
-  'message.failed',
-  'message.received',
-  'message.reaction',
-  'webhook.test',
-] as const;
-export type GatewayEventType = (typeof GATEWAY_EVENT_TYPES)[number];
+/** The event types tenants see (§11): the list lives in common/, for the tenant file's schema. */
+export { GATEWAY_EVENT_TYPES, type GatewayEventType } from '../common/gateway-event-types';
 
 /** `evt_` and 26 base32 characters (130 bits of a hash): no `.` or `:`, safe as a job id. */
 export const EVENT_ID_PATTERN = /^evt_[a-z2-7]{26}$/;

@@ -90,6 +90,10 @@ export function registerJsonBodyParser(fastify: FastifyInstance): void {
       done(new ProblemException('unsupported_media_type', { detail: unsupported }));
       return;
     }
+    if ((body as Buffer).length === 0 && request.routeOptions.config?.optionalBody === true) {
+      done(null, undefined);
+      return;
+    }
     // A signed route (Blooio's webhooks) checks these exact bytes first, then hears the verdict.
     const keepRaw = request.routeOptions.config?.rawBody === true;
     if (keepRaw) request.rawBody = body as Buffer;

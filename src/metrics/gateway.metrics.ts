@@ -7,6 +7,21 @@ const CIRCUIT_STATE_VALUE: Record<CircuitState, number> = { closed: 0, 'half-ope
 /** Blooio answers in hundreds of milliseconds (a device is behind it); the gateway in a few. */
 const UPSTREAM_BUCKETS = [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** A tenant endpoint answers in milliseconds when healthy; after retries, hours (up to 10 h waits). */
+const EVENT_DELIVERY_BUCKETS = [
+  0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1_800, 3_600, 7_200, 21_600, 43_200, 86_400,
+];
+
+/** How a delivery attempt to a tenant endpoint ended, as `bgw_event_deliveries_total` counts it. */
+export type EventDeliveryOutcome = 'delivered' | 'retried' | 'failed' | 'disabled';
+
+/** Jobs of one endpoint's lane in one state, as the delivery queue counts them. */
+export interface EventQueueCount {
+  tenantId: string;
+  endpointId: string;
+  state: string;
+  count: number;
+}
 
 /**
  * Every Prometheus metric of the gateway, on a registry of its own (so that two gateways in one
@@ -17,6 +32,7 @@ const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 export class GatewayMetrics {
   readonly registry = new Registry();
   private circuitStates: () => Iterable<[string, CircuitState]> = () => [];
+  private eventQueueCounts: () => Promise<readonly EventQueueCount[]> = () => Promise.resolve([]);
 
   readonly httpRequests = new Counter({
     name: 'bgw_http_requests_total',
@@ -97,6 +113,42 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  readonly eventDeliveries = new Counter({
+    name: 'bgw_event_deliveries_total',
+    help: 'Delivery attempts to tenant webhook endpoints by outcome: delivered (2xx), retried (to be tried again), failed (the last attempt failed), disabled (410)',
+    labelNames: ['tenant', 'endpoint', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly eventDeliverySeconds = new Histogram({
+    name: 'bgw_event_delivery_seconds',
+    help: "From the gateway receiving an event to the tenant endpoint's 2xx, retries included (first deliveries, not replays)",
+    labelNames: ['tenant', 'endpoint'] as const,
+    buckets: EVENT_DELIVERY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly eventQueueJobs = new Gauge({
+    name: 'bgw_event_queue_jobs',
+    help: 'Delivery jobs per tenant endpoint by state (waiting, delayed, active, paused), read from the queue at scrape time',
+    labelNames: ['tenant', 'endpoint', 'state'] as const,
+    registers: [this.registry],
+    collect: async () => {
+      let counts: readonly EventQueueCount[];
+      try {
+        counts = await this.eventQueueCounts();
+      } catch {
+        // The queue's store does not answer: no numbers rather than a failed scrape (bgw_redis_up says why).
+        this.eventQueueJobs.reset();
+        return;
+      }
+      this.eventQueueJobs.reset();
+      for (const { tenantId, endpointId, state, count } of counts) {
+        this.eventQueueJobs.set({ tenant: tenantId, endpoint: endpointId, state }, count);
+      }
+    },
+  });
+
   readonly circuitState = new Gauge({
     name: 'bgw_upstream_circuit_state',
     help: 'Circuit breaker to Blooio per tenant: 0 closed, 1 half-open, 2 open',
@@ -122,6 +174,21 @@ export class GatewayMetrics {
   /** One Blooio webhook delivery, once its outcome is known (a re-checked one when decided). */
   countWebhook(tenant: string, event: string, outcome: WebhookOutcome): void {
     this.webhooksReceived.inc({ tenant, event, outcome });
+  }
+
+  /** One attempt to a tenant endpoint, by how it ended. */
+  countEventDelivery(tenant: string, endpoint: string, outcome: EventDeliveryOutcome): void {
+    this.eventDeliveries.inc({ tenant, endpoint, outcome });
+  }
+
+  /** An event delivered: from its receipt to the endpoint's 2xx. */
+  observeEventDelivered(tenant: string, endpoint: string, seconds: number): void {
+    this.eventDeliverySeconds.observe({ tenant, endpoint }, Math.max(0, seconds));
+  }
+
+  /** The delivery queue lives in events/; the gauge asks it for its counts when scraped. */
+  observeEventQueue(counts: () => Promise<readonly EventQueueCount[]>): void {
+    this.eventQueueCounts = counts;
   }
 
   /** The breakers live in the sender; the gauge reads their states when scraped. */

@@ -1,4 +1,5 @@
 import type { ValidationError } from '@nestjs/common';
+import { registerDecorator, type ValidationOptions } from 'class-validator';
 import type { FieldError } from './problem-details';
 
 /**
@@ -31,4 +32,20 @@ export function flattenValidationErrors(errors: ValidationError[], parent = ''):
     });
     return [...own, ...flattenValidationErrors(error.children ?? [], path)];
   });
+}
+
+/**
+ * A property decorator from a check that answers why a value is wrong (or undefined); the answer
+ * may be a `messageAt` to name a place inside the value.
+ */
+export function checkDecorator(name: string, problemOf: (value: unknown) => string | undefined) {
+  return (options?: ValidationOptions): PropertyDecorator =>
+    (target: object, propertyName: string | symbol) =>
+      registerDecorator({
+        name,
+        target: target.constructor,
+        propertyName: propertyName as string,
+        options: { message: ({ value }) => problemOf(value) ?? '', ...options },
+        validator: { validate: (value: unknown) => problemOf(value) === undefined },
+      });
 }

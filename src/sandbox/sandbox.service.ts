@@ -1,6 +1,8 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { appConfig, type AppConfig } from '../config/app.config';
 import { generateApiKey } from '../common/api-key';
+import { Secret } from '../common/secret';
+import { generateWebhookSecret } from '../common/webhook-secret';
 import { BlooioSimulator } from './blooio-simulator';
 
 /**
@@ -13,6 +15,11 @@ export class SandboxService implements OnApplicationShutdown {
   readonly usesDemoTenant: boolean;
   readonly demoApiKey: string;
   readonly demoApiKeyGenerated: boolean;
+  /**
+   * The demo tenant's endpoint when SANDBOX_WEBHOOK_URL is set: its secret is SANDBOX_WEBHOOK_SECRET
+   * or one made now (`secretGenerated`), printed once at boot like the demo key.
+   */
+  readonly demoWebhook?: { url: string; secret: Secret; secretGenerated: boolean };
   private simulator?: Promise<BlooioSimulator>;
 
   constructor(@Inject(appConfig.KEY) config: AppConfig) {
@@ -20,6 +27,13 @@ export class SandboxService implements OnApplicationShutdown {
     this.usesDemoTenant = config.sandbox && !config.tenantsFileExists;
     this.demoApiKeyGenerated = config.sandboxApiKey === undefined;
     this.demoApiKey = config.sandboxApiKey ?? generateApiKey();
+    if (this.usesDemoTenant && config.sandboxWebhookUrl !== undefined) {
+      this.demoWebhook = {
+        url: config.sandboxWebhookUrl,
+        secret: config.sandboxWebhookSecret ?? new Secret(generateWebhookSecret()),
+        secretGenerated: config.sandboxWebhookSecret === undefined,
+      };
+    }
   }
 
   private acceptedApiKeys: readonly string[] = [];

@@ -1,6 +1,6 @@
 import { applyDecorators, UseGuards } from '@nestjs/common';
-import { RouteConfig } from '@nestjs/platform-fastify';
 import { ApiBearerAuth } from '@nestjs/swagger';
+import { AddRouteConfig } from '../http/route-config';
 import { ApiProblemResponses } from '../problems/api-problem-responses.decorator';
 import { TenantThrottlerGuard } from '../rate-limit/tenant-throttler.guard';
 import { ApiKeyGuard } from './api-key.guard';
@@ -19,7 +19,7 @@ export const GATEWAY_KEY_SECURITY = 'gateway-key';
  */
 export function Authenticated(...scopes: Scope[]): MethodDecorator & ClassDecorator {
   return applyDecorators(
-    RouteConfig({ [GATEWAY_KEY_REQUIRED]: true }),
+    AddRouteConfig({ [GATEWAY_KEY_REQUIRED]: true }),
     RequireScopes(...scopes),
     UseGuards(ApiKeyGuard, TenantThrottlerGuard),
     ApiBearerAuth(GATEWAY_KEY_SECURITY),

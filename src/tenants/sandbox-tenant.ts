@@ -8,14 +8,21 @@ export const SANDBOX_TENANT_ID = 'demo';
 export const SANDBOX_BLOOIO_KEY = 'sandbox-blooio-key';
 export const SANDBOX_SENDERS = ['+15550001111', '+15550002222'];
 
-/**
- * The one tenant of a sandbox started without a tenant file, validated like any other.
- * `webhookSigningSecrets`: the secrets of the demo tenant's Blooio webhook, when it has one.
- */
+/** The id of the demo tenant's endpoint that SANDBOX_WEBHOOK_URL gives it. */
+export const SANDBOX_ENDPOINT_ID = 'sandbox-listener';
+
+export interface SandboxTenantOptions {
+  /** The secrets of the demo tenant's Blooio webhook, when it has one. */
+  webhookSigningSecrets?: readonly string[];
+  /** SANDBOX_WEBHOOK_URL and its secret: the demo tenant's one endpoint, every event type. */
+  listener?: { url: string; secret: string };
+}
+
+/** The one tenant of a sandbox started without a tenant file, validated like any other. */
 export function createSandboxRegistry(
   demoApiKey: string,
   rateLimitDefaults: RateLimitConfig,
-  webhookSigningSecrets: readonly string[] = [],
+  { webhookSigningSecrets = [], listener }: SandboxTenantOptions = {},
 ): TenantRegistry {
   return parseTenantsDocument(
     {
@@ -33,6 +40,9 @@ export function createSandboxRegistry(
           },
           defaultCountry: 'US',
           apiKeys: [{ id: 'sandbox', sha256: hashApiKey(demoApiKey) }],
+          ...(listener && {
+            webhooks: [{ id: SANDBOX_ENDPOINT_ID, url: listener.url, secrets: [listener.secret] }],
+          }),
         },
       ],
     },

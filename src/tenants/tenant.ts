@@ -22,7 +22,10 @@ export interface WebhookEndpoint {
   id: string;
   /** `https:`, or `http:` to a loopback host. */
   url: string;
-  /** The event types it subscribes to (`message.*` for every message type); every type when empty. */
+  /**
+   * The event types it subscribes to (`message.*` for every message type): never empty, every
+   * type when the tenant file lists none (match with `subscribesTo` of common/gateway-event-types).
+   */
   events: readonly string[];
   /** `whsec_` secrets (1 to 3): every one signs each delivery. */
   secrets: readonly Secret[];
@@ -49,8 +52,8 @@ export interface Tenant {
       inboundNumbers: readonly string[];
     };
   };
-  /** The tenant's webhook endpoints; absent when the tenant file lists none. */
-  webhooks?: readonly WebhookEndpoint[];
+  /** The tenant's webhook endpoints (gateway → its apps); empty when the tenant file lists none. */
+  webhooks: readonly WebhookEndpoint[];
   defaultCountry?: CountryCode;
   maxRecipients: number;
   rateLimit: RateLimit;

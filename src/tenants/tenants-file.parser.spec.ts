@@ -100,7 +100,7 @@ describe('parseTenantsDocument', () => {
       ],
     };
     expect(problemsOf(bad)).toEqual([
-      'tenants[1].colour: is not a known field (expected id, name, blooio, defaultCountry, maxRecipients, rateLimit, apiKeys)',
+      'tenants[1].colour: is not a known field (expected id, name, blooio, defaultCountry, maxRecipients, rateLimit, apiKeys, webhooks)',
       'tenants[1].id: must match ^[a-z0-9][a-z0-9-]{0,62}$',
       'tenants[1].blooio: needs exactly one of apiKey or apiKeyFile',
       'tenants[1].blooio.senders[0]: must be an E.164 number such as +15550001111',
@@ -402,12 +402,14 @@ describe('blooio.webhook and the Blooio key id', () => {
     expect(plain?.blooio.keyId).toMatch(/^[0-9a-f]{32}$/);
     expect(plain?.blooio.apiKey.reveal()).toBe(SANDBOX_BLOOIO_KEY);
     expect(plain?.blooio.webhook).toEqual({ signingSecrets: [], inboundNumbers: [] });
-    const hooked = createSandboxRegistry('bgw_demo', rateLimitDefaults, [SECRET]).find('demo');
+    const hooked = createSandboxRegistry('bgw_demo', rateLimitDefaults, {
+      webhookSigningSecrets: [SECRET],
+    }).find('demo');
     expect(hooked?.blooio.webhook.signingSecrets.map((s) => s.reveal())).toEqual([SECRET]);
     expect(hooked?.blooio.webhook.inboundNumbers).toEqual(SANDBOX_SENDERS);
-    expect(() => createSandboxRegistry('bgw_demo', rateLimitDefaults, ['nope'])).toThrow(
-      'tenants[0].blooio.webhook.signingSecrets[0]: must be whsec_',
-    );
+    expect(() =>
+      createSandboxRegistry('bgw_demo', rateLimitDefaults, { webhookSigningSecrets: ['nope'] }),
+    ).toThrow('tenants[0].blooio.webhook.signingSecrets[0]: must be whsec_');
   });
 });
 

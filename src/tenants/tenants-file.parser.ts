@@ -126,7 +126,7 @@ function orderedProblems(issues: readonly z.core.$ZodIssue[]): Problem[] {
 
 /**
  * What a schema cannot say, on the raw document (so they show beside its problems): duplicate key
- * ids in a tenant and duplicate keys across tenants, after each tenant's lines; duplicate tenant
+ * and endpoint ids in a tenant and duplicate keys across tenants, after each tenant's lines; duplicate tenant
  * ids last. Values are compared as they will be used, after `${NAME}` is filled in.
  */
 function crossChecks(
@@ -149,6 +149,10 @@ function crossChecks(
     lines.push(...problems.filter((problem) => problem.path[1] === index).map(({ line }) => line));
     const keys = asList(asObject(rawTenant)?.apiKeys);
     lines.push(...duplicates(keys, (key) => `${path}.apiKeys[${key}].id`, 'key id', context));
+    const endpoints = asList(asObject(rawTenant)?.webhooks);
+    lines.push(
+      ...duplicates(endpoints, (at) => `${path}.webhooks[${at}].id`, 'endpoint id', context),
+    );
     // Only a tenant that is one (its id, Blooio key and webhook good) holds keys.
     const blooio = ['tenants', index, 'blooio'];
     if (

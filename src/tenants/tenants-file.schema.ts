@@ -3,7 +3,14 @@ import { resolve } from 'node:path';
 import { isSupportedCountry } from 'libphonenumber-js';
 import { z } from 'zod';
 import { E164 } from '../common/address-patterns';
+import {
+  GATEWAY_EVENT_TYPES,
+  EVERY_MESSAGE_EVENT,
+  isEventSubscription,
+} from '../common/gateway-event-types';
 import { Secret } from '../common/secret';
+import { isWebhookSecret, WEBHOOK_SECRET_MESSAGE } from '../common/webhook-secret';
+import { webhookUrlProblem } from '../common/webhook-url';
 import type { RateLimitConfig } from '../config/rate-limit.config';
 import {
   blooioKeyIdOf,
@@ -13,29 +20,32 @@ import {
   TENANT_ID_PATTERN,
   type Scope,
   type Tenant,
+  type WebhookEndpoint,
 } from './tenant';
 
 export const SHA256_HEX = /^[0-9a-f]{64}$/;
 const BLOOIO_KEY = /^[\x21-\x7e]{1,512}$/;
 /** What Blooio's signing secrets look like (`whsec_` + 32 alphanumerics today), bounded. */
 const SIGNING_SECRET = /^whsec_[\x21-\x7e]{16,256}$/;
-const MAX_SIGNING_SECRETS = 3;
+/** Secrets of one webhook, either way (Blooio → gateway, gateway → a tenant's endpoint). */
+const MAX_SECRETS = 3;
 const E164_MESSAGE = 'must be an E.164 number such as +15550001111';
 const SIGNING_SECRET_MESSAGE = 'must be whsec_ followed by 16 to 256 visible ASCII characters';
 
 export interface TenantsSchemaContext {
   env: Readonly<Record<string, string | undefined>>;
   rateLimitDefaults: RateLimitConfig;
-  /** Where relative `apiKeyFile` and `signingSecretFiles` paths start from. */
+  /** Where relative `apiKeyFile`, `signingSecretFiles` and `secretFiles` paths start from. */
   baseDir: string;
 }
 
 /**
- * Where an issue raised by an object's own check sorts among its fields' issues: before the first
- * issue under one of `before` (fields of that object), `at` being the issue path's length below it.
+ * Where an issue raised by an object's (or a list's) own check sorts among its fields' issues:
+ * before the first issue under one of `before` (fields of that object, or indices of that list),
+ * `at` being the issue path's length below it.
  */
 export interface IssueOrder {
-  before: readonly string[];
+  before: readonly (string | number)[];
   at: number;
 }
 
@@ -136,45 +146,66 @@ export function tenantsFileSchema(context: TenantsSchemaContext) {
     text.pipe(z.string().regex(pattern, message));
   const e164 = matching(E164, E164_MESSAGE);
 
-  const webhook = mapping({
-    signingSecrets: optional(requiredList(matching(SIGNING_SECRET, SIGNING_SECRET_MESSAGE))),
-    signingSecretFiles: optional(requiredList(text)),
-    inboundNumbers: optional(list(e164)),
-  }).superRefine(
-    (node, ctx) => {
-      const order = (at: number): IssueOrder => ({ before: ['inboundNumbers'], at });
-      if ((node.signingSecrets === undefined) === (node.signingSecretFiles === undefined)) {
+  /**
+   * A list of secrets given inline (`inline`) or as files (`files`), exactly one of the two, 1 to
+   * MAX_SECRETS of them: an object's own check, which reads the files (each value checked by
+   * `isValid`) and keeps what they hold for the output. `before`: the object's fields after these.
+   */
+  const secretsInlineOrFiles =
+    (
+      fields: { inline: string; files: string },
+      isValid: (secret: string) => boolean,
+      message: string,
+      before: IssueOrder['before'],
+    ) =>
+    (node: Readonly<Record<string, unknown>>, ctx: z.RefinementCtx) => {
+      const order = (at: number): IssueOrder => ({ before, at });
+      const inline = node[fields.inline];
+      const files = node[fields.files];
+      if ((inline === undefined) === (files === undefined)) {
         ctx.addIssue({
           code: 'custom',
-          message: 'needs exactly one of signingSecrets or signingSecretFiles',
+          message: `needs exactly one of ${fields.inline} or ${fields.files}`,
           params: order(0),
         });
         return;
       }
-      const lists = [node.signingSecrets, node.signingSecretFiles];
-      if (lists.some((secrets) => Array.isArray(secrets) && secrets.length > MAX_SIGNING_SECRETS)) {
-        const field = node.signingSecrets !== undefined ? 'signingSecrets' : 'signingSecretFiles';
+      if ([inline, files].some((list) => Array.isArray(list) && list.length > MAX_SECRETS)) {
         ctx.addIssue({
           code: 'custom',
-          path: [field],
-          message: `must list 1 to ${MAX_SIGNING_SECRETS} secrets`,
+          path: [inline !== undefined ? fields.inline : fields.files],
+          message: `must list 1 to ${MAX_SECRETS} secrets`,
           params: order(1),
         });
         return;
       }
       const secrets: string[] = [];
-      node.signingSecretFiles?.forEach((file, index) => {
+      (Array.isArray(files) ? (files as unknown[]) : []).forEach((file, index) => {
         if (typeof file !== 'string') return;
-        const path = ['signingSecretFiles', index];
+        const path = [fields.files, index];
         const { value, problem } = readSecretFile(context.baseDir, file);
         // Never echoes the value: a malformed secret may still be a real one, one character off.
-        const message =
-          problem ?? (SIGNING_SECRET.test(value ?? '') ? undefined : SIGNING_SECRET_MESSAGE);
-        if (message) ctx.addIssue({ code: 'custom', path, message, params: order(2) });
+        const line = problem ?? (isValid(value ?? '') ? undefined : message);
+        if (line) ctx.addIssue({ code: 'custom', path, message: line, params: order(2) });
         else secrets.push(value as string);
       });
       resolvedSecrets.set(node, secrets);
-    },
+    };
+  /** The secrets an object's check read from files, or the inline ones. */
+  const secretsOf = (node: object, inline: readonly string[] | undefined) =>
+    (inline ?? resolvedSecrets.get(node) ?? []).map((secret) => new Secret(secret));
+
+  const webhook = mapping({
+    signingSecrets: optional(requiredList(matching(SIGNING_SECRET, SIGNING_SECRET_MESSAGE))),
+    signingSecretFiles: optional(requiredList(text)),
+    inboundNumbers: optional(list(e164)),
+  }).superRefine(
+    secretsInlineOrFiles(
+      { inline: 'signingSecrets', files: 'signingSecretFiles' },
+      (secret) => SIGNING_SECRET.test(secret),
+      SIGNING_SECRET_MESSAGE,
+      ['inboundNumbers'],
+    ),
     { when: isMapping },
   );
 
@@ -252,6 +283,46 @@ export function tenantsFileSchema(context: TenantsSchemaContext) {
     ),
   });
 
+  const subscription = text.refine(
+    isEventSubscription,
+    `must be one of ${GATEWAY_EVENT_TYPES.join(', ')}, or ${EVERY_MESSAGE_EVENT}`,
+  );
+  const endpoint = mapping({
+    id: matching(TENANT_ID_PATTERN, 'must match ^[a-z0-9][a-z0-9-]{0,62}$'),
+    url: text.superRefine((url, ctx) => {
+      const problem = webhookUrlProblem(url);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+    events: optional(
+      list(subscription)
+        .min(1, 'must not be empty: leave it out for every type')
+        .superRefine((events, ctx) => {
+          events.forEach((event, index) => {
+            if (events.indexOf(event) < index) {
+              // Among the items' own problems, in the list's order.
+              const later = events.map((_, other) => other).slice(index + 1);
+              ctx.addIssue({
+                code: 'custom',
+                path: [index],
+                message: `duplicate "${event}"`,
+                params: { before: later, at: 1 } satisfies IssueOrder,
+              });
+            }
+          });
+        }),
+    ),
+    secrets: optional(requiredList(text.refine(isWebhookSecret, WEBHOOK_SECRET_MESSAGE))),
+    secretFiles: optional(requiredList(text)),
+  }).superRefine(
+    secretsInlineOrFiles(
+      { inline: 'secrets', files: 'secretFiles' },
+      isWebhookSecret,
+      WEBHOOK_SECRET_MESSAGE,
+      [],
+    ),
+    { when: isMapping },
+  );
+
   const defaults = context.rateLimitDefaults;
   const tenant = mapping({
     id: matching(TENANT_ID_PATTERN, 'must match ^[a-z0-9][a-z0-9-]{0,62}$'),
@@ -271,11 +342,11 @@ export function tenantsFileSchema(context: TenantsSchemaContext) {
       }),
     ),
     apiKeys: requiredList(apiKey),
+    webhooks: optional(list(endpoint)),
   }).transform((node): ParsedTenant => {
     const key = resolvedKeys.get(node.blooio) as string;
     const senders = node.blooio.senders && [...new Set(node.blooio.senders)];
     const hook = node.blooio.webhook;
-    const secrets = hook ? (hook.signingSecrets ?? resolvedSecrets.get(hook) ?? []) : [];
     // Where each inbound number comes from, for the shared-key check's messages.
     const inbound = !hook
       ? []
@@ -300,13 +371,19 @@ export function tenantsFileSchema(context: TenantsSchemaContext) {
           }),
           keyId: blooioKeyIdOf(key),
           webhook: {
-            signingSecrets: secrets.map((secret) => new Secret(secret)),
+            signingSecrets: hook ? secretsOf(hook, hook.signingSecrets) : [],
             inboundNumbers: [...new Set(inbound.map(({ number }) => number))],
           },
         },
         ...(node.defaultCountry !== undefined && {
           defaultCountry: node.defaultCountry,
         }),
+        webhooks: (node.webhooks ?? []).map((entry): WebhookEndpoint => ({
+          id: entry.id,
+          url: entry.url,
+          events: entry.events ?? [...GATEWAY_EVENT_TYPES],
+          secrets: secretsOf(entry, entry.secrets),
+        })),
         maxRecipients: node.maxRecipients ?? 10,
         rateLimit: {
           perSecond: node.rateLimit?.perSecond ?? defaults.perSecond,

@@ -22,7 +22,14 @@ import { loadTenantsFile } from './tenants-file.parser';
       inject: [appConfig.KEY, rateLimitConfig.KEY, SandboxService],
       useFactory: (app: AppConfig, rateLimits: RateLimitConfig, sandbox: SandboxService) => {
         const registry = sandbox.usesDemoTenant
-          ? createSandboxRegistry(sandbox.demoApiKey, rateLimits)
+          ? createSandboxRegistry(sandbox.demoApiKey, rateLimits, {
+              ...(sandbox.demoWebhook && {
+                listener: {
+                  url: sandbox.demoWebhook.url,
+                  secret: sandbox.demoWebhook.secret.reveal(),
+                },
+              }),
+            })
           : loadTenantsFile(app.tenantsFile, { env: process.env, rateLimitDefaults: rateLimits });
         if (sandbox.enabled) {
           sandbox.acceptBlooioKeys(registry.tenants.map((tenant) => tenant.blooio.apiKey.reveal()));

@@ -29,6 +29,8 @@ export interface GatewayOptions {
   /** Extra environment for this gateway (BLOOIO_BASE_URL, limits…). */
   env?: Record<string, string>;
   logLevel?: string;
+  /** Providers replaced by test doubles: `[token, value]` (e.g. a fake EVENT_DELIVERIES). */
+  overrides?: readonly (readonly [token: string | symbol, value: unknown])[];
 }
 
 /**
@@ -67,7 +69,11 @@ export async function startGateway(options: GatewayOptions = {}): Promise<TestGa
   if (noTenantsFile) process.chdir(mkdtempSync(join(tmpdir(), 'bgw-no-tenants-')));
   let app: NestFastifyApplication;
   try {
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+    let builder = Test.createTestingModule({ imports: [AppModule] });
+    for (const [token, value] of options.overrides ?? []) {
+      builder = builder.overrideProvider(token).useValue(value);
+    }
+    const moduleRef = await builder.compile();
     app = moduleRef.createNestApplication<NestFastifyApplication>(
       createFastifyAdapter({
         bodyLimitBytes: Number(env.BODY_LIMIT_BYTES ?? 262_144),

@@ -86,3 +86,30 @@ export async function replicaConnection(
   if (!options.unreachable) await new Promise((resolve) => client.once('ready', resolve));
   return client;
 }
+
+/**
+ * For a suite of a Redis store: each test gets a key prefix of its own (`prefix()`) and
+ * connections under it (`connect()`), closed and their keys deleted after the test.
+ */
+export function useRedisReplicas(): {
+  prefix: () => string;
+  connect: (options?: { unreachable?: boolean }) => Promise<Redis>;
+} {
+  let prefix = uniqueKeyPrefix();
+  const clients: Redis[] = [];
+  beforeEach(() => {
+    prefix = uniqueKeyPrefix();
+  });
+  afterEach(async () => {
+    for (const client of clients.splice(0)) client.disconnect();
+    await deleteKeys(prefix);
+  });
+  return {
+    prefix: () => prefix,
+    connect: async (options) => {
+      const client = await replicaConnection(prefix, options);
+      clients.push(client);
+      return client;
+    },
+  };
+}

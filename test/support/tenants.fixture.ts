@@ -22,6 +22,27 @@ export const WEBHOOK_SECRETS = {
   acme: 'whsec_testAcmeBlooioWebhookSecret0001',
 } as const;
 
+/**
+ * Secrets of acme's own webhook endpoints (Standard Webhooks: whsec_ + base64 of 32 bytes), for
+ * suites that give acme endpoints (`acmeWebhooks`); must never be logged or served either.
+ */
+export const ENDPOINT_SECRETS = {
+  acmeCrm: 'whsec_dGVzdEFjbWVDcm1FbmRwb2ludFNlY3JldDAwMDAwMDE=',
+  acmeCrmNext: 'whsec_dGVzdEFjbWVDcm1FbmRwb2ludFNlY3JldE5leHQwMDI=',
+} as const;
+
+/** acme's endpoints for `acmeWebhooks`: a loopback URL nothing listens on, both secrets signing. */
+export function acmeTestEndpoints(url = 'http://127.0.0.1:9/hooks/crm') {
+  return [
+    {
+      id: 'crm-inbox',
+      url,
+      events: ['message.*'],
+      secrets: [ENDPOINT_SECRETS.acmeCrm, '${TEST_ACME_CRM_WHSEC_NEXT}'],
+    },
+  ];
+}
+
 export const ACME_SENDERS = ['+15550001111', '+15550002222'];
 export const GLOBEX_SENDER = '+15557770000';
 
@@ -30,7 +51,11 @@ export const GLOBEX_SENDER = '+15557770000';
  * umbrella: acme's Blooio key, shared (it must still never see acme's messages or events).
  */
 export function testTenantsDocument(
-  overrides: { acmeRateLimit?: { perSecond?: number; perMinute?: number } } = {},
+  overrides: {
+    acmeRateLimit?: { perSecond?: number; perMinute?: number };
+    /** acme's `webhooks` (none by default), e.g. acmeTestEndpoints(). */
+    acmeWebhooks?: unknown[];
+  } = {},
 ) {
   return {
     tenants: [
@@ -51,6 +76,7 @@ export function testTenantsDocument(
           { id: 'reporting', sha256: hashApiKey(KEYS.acmeReadOnly), scopes: ['messages:read'] },
           { id: 'orders-service-next', sha256: hashApiKey(KEYS.acmeRotated) },
         ],
+        ...(overrides.acmeWebhooks && { webhooks: overrides.acmeWebhooks }),
       },
       {
         id: 'globex',
@@ -71,5 +97,29 @@ export function testTenantsDocument(
   };
 }
 
+/**
+ * Every credential of the fixture, in each form it could leak in (keys and their digests, Blooio
+ * keys, both kinds of webhook secrets, an endpoint secret's key bytes as base64 and as text), and
+ * `whsec_` itself: no log, answer or document may hold any of them.
+ */
+export function secretsNeverShown(): string[] {
+  const endpointKeys = Object.values(ENDPOINT_SECRETS).map((secret) =>
+    secret.slice('whsec_'.length),
+  );
+  return [
+    ...Object.values(KEYS),
+    ...Object.values(KEYS).map(hashApiKey),
+    ...Object.values(BLOOIO_KEYS),
+    ...Object.values(WEBHOOK_SECRETS),
+    ...Object.values(ENDPOINT_SECRETS),
+    ...endpointKeys,
+    ...endpointKeys.map((key) => Buffer.from(key, 'base64').toString()),
+    'whsec_',
+  ];
+}
+
 /** Environment the fixture's ${…} references need. */
-export const TEST_TENANT_ENV = { TEST_ACME_BLOOIO_KEY: BLOOIO_KEYS.acme };
+export const TEST_TENANT_ENV = {
+  TEST_ACME_BLOOIO_KEY: BLOOIO_KEYS.acme,
+  TEST_ACME_CRM_WHSEC_NEXT: ENDPOINT_SECRETS.acmeCrmNext,
+};

@@ -43,37 +43,59 @@ export class EventPageDto {
   nextCursor?: string;
 }
 
+/** One POST of the event to the endpoint. */
 export class DeliveryAttemptDto {
-  /** @example 2026-12-02T10:00:05.100Z */
+  /**
+   * When it started, ISO 8601 UTC.
+   * @example 2026-12-02T10:00:05.100Z
+   */
   at!: string;
-  /** @example 200 */
+  /**
+   * The endpoint's HTTP status, when it answered.
+   * @example 200
+   */
   status?: number;
-  /** @example timeout */
+  /**
+   * Why it did not count as delivered (`timeout`, `connection refused`, `HTTP 500`…); absent on a
+   * 2xx.
+   * @example timeout
+   */
   error?: string;
-  /** @example 42 */
+  /**
+   * From sending to the end of the endpoint's answer, in milliseconds.
+   * @example 42
+   */
   durationMs!: number;
 }
 
-/** One tenant endpoint's deliveries of the event. */
+/** The event's delivery to one of the tenant's endpoints, over every attempt and replay. */
 export class EventDeliveryDto {
   /** @example crm-inbox */
   endpointId!: string;
 
+  /**
+   * `pending` while an attempt is queued or scheduled, `delivered` once the endpoint answered 2xx,
+   * `failed` after the last attempt of the retry schedule (a replay makes it `pending` again).
+   */
   @ApiProperty({ enum: ['pending', 'delivered', 'failed'], example: 'delivered' })
   state!: 'pending' | 'delivered' | 'failed';
 
+  /** Every attempt so far, oldest first. */
   @ApiProperty({ type: [DeliveryAttemptDto] })
   attempts!: DeliveryAttemptDto[];
 
-  /** @example 2026-12-02T10:05:05.000Z */
+  /**
+   * When the next attempt is due, ISO 8601 UTC, while a retry is scheduled.
+   * @example 2026-12-02T10:05:05.000Z
+   */
   nextAttemptAt?: string;
 }
 
 export class GatewayEventWithDeliveriesDto extends GatewayEventDto {
   /**
-   * Its deliveries to the tenant's webhook endpoints (none until endpoints are configured and
-   * pushing is enabled).
+   * Its deliveries to the tenant's webhook endpoints, one per endpoint it was sent to (empty when
+   * none subscribes to its type).
    */
-  @ApiProperty({ type: [EventDeliveryDto], example: [] })
+  @ApiProperty({ type: [EventDeliveryDto], example: EVENT_EXAMPLES.delivered.value.deliveries })
   deliveries!: EventDeliveryDto[];
 }

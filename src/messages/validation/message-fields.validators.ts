@@ -1,5 +1,5 @@
-import { length, registerDecorator, type ValidationOptions } from 'class-validator';
-import { messageAt } from '../../problems/field-message';
+import { length } from 'class-validator';
+import { checkDecorator, messageAt } from '../../problems/field-message';
 import { isHttpsUrl } from './https-url';
 
 export const MAX_TEXT_LENGTH = 10_000;
@@ -88,19 +88,6 @@ export function metadataProblem(value: unknown): string | undefined {
     }
   }
   return undefined;
-}
-
-/** A property decorator from a check that answers why a value is wrong (or undefined). */
-function checkDecorator(name: string, problemOf: (value: unknown) => string | undefined) {
-  return (options?: ValidationOptions): PropertyDecorator =>
-    (target: object, propertyName: string | symbol) =>
-      registerDecorator({
-        name,
-        target: target.constructor,
-        propertyName: propertyName as string,
-        options: { message: ({ value }) => problemOf(value) ?? '', ...options },
-        validator: { validate: (value: unknown) => problemOf(value) === undefined },
-      });
 }
 
 export const IsMessageText = checkDecorator('isMessageText', messageTextProblem);

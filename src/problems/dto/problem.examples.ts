@@ -219,6 +219,14 @@ export const PROBLEM_CASES: Partial<Record<ProblemCode, ProblemCase[]>> = {
       detail: 'No event with this id for this tenant',
     },
   ],
+  endpoint_not_found: [
+    {
+      name: 'endpoint_not_found',
+      summary:
+        "Not one of the tenant's webhook endpoints: unknown, or another tenant's (one answer for both)",
+      detail: 'No webhook endpoint crm-archive for this tenant',
+    },
+  ],
   store_unavailable: [
     {
       name: 'store_unavailable',

@@ -1,0 +1,88 @@
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  type OnApplicationBootstrap,
+  type Provider,
+} from '@nestjs/common';
+import { appConfig, type AppConfig } from '../../config/app.config';
+import { eventsConfig, type EventsConfig } from '../../config/events.config';
+import { GatewayMetrics } from '../../metrics/gateway.metrics';
+import { RedisConnection } from '../../redis/redis.connection';
+import { TenantRegistry } from '../../tenants/tenant-registry';
+import { EVENT_LOG_STORE, type EventLogStore } from '../event-log-store.interface';
+import { DELIVERY_STORE, type DeliveryStore } from './delivery-store.interface';
+import { EndpointClient } from './endpoint.client';
+import { EVENT_DELIVERIES } from './event-deliveries.interface';
+import { EVENT_DELIVERY_QUEUE, type EventDeliveryQueue } from './event-delivery-queue.interface';
+import { EventDeliveryService } from './event-delivery.service';
+import { MemoryDeliveryStore } from './memory-delivery.store';
+import { RedisDeliveryStore } from './redis-delivery.store';
+import { RetryPolicy } from './retry-policy';
+
+/**
+ * Starts every endpoint's lane once the app is up, and closes the queue (EventDeliveryQueueModule's
+ * EVENT_DELIVERY_QUEUE) before any shutdown hook runs, so that attempts finishing within the grace
+ * still record into Redis before its connection closes.
+ */
+@Injectable()
+export class EventDeliveryLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  constructor(
+    @Inject(EVENT_DELIVERIES) private readonly deliveries: EventDeliveryService,
+    @Inject(eventsConfig.KEY) private readonly events: EventsConfig,
+    @Inject(appConfig.KEY) private readonly app: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): Promise<void> {
+    return this.deliveries.start();
+  }
+
+  /** Running attempts get one attempt's time to finish, within the shutdown grace. */
+  beforeApplicationShutdown(): Promise<void> {
+    return this.deliveries.stop(Math.min(this.events.deliveryTimeoutMs, this.app.shutdownGraceMs));
+  }
+}
+
+/** What EventsModule needs to push events to tenant endpoints (DESIGN §11). */
+export const EVENT_DELIVERY_PROVIDERS: Provider[] = [
+  {
+    provide: DELIVERY_STORE,
+    inject: [eventsConfig.KEY, RedisConnection],
+    useFactory: (config: EventsConfig, redis: RedisConnection): DeliveryStore => {
+      const ttlMs = config.eventRetentionSeconds * 1_000;
+      return redis.client
+        ? new RedisDeliveryStore(redis.client, ttlMs)
+        : new MemoryDeliveryStore(config.eventLogMaxEntries, ttlMs);
+    },
+  },
+  {
+    provide: EVENT_DELIVERIES,
+    inject: [
+      eventsConfig.KEY,
+      TenantRegistry,
+      EVENT_DELIVERY_QUEUE,
+      DELIVERY_STORE,
+      EVENT_LOG_STORE,
+      GatewayMetrics,
+    ],
+    useFactory: (
+      config: EventsConfig,
+      tenants: TenantRegistry,
+      queue: EventDeliveryQueue,
+      store: DeliveryStore,
+      log: EventLogStore,
+      metrics: GatewayMetrics,
+    ) =>
+      new EventDeliveryService({
+        tenants,
+        queue,
+        store,
+        log,
+        metrics,
+        client: new EndpointClient({ timeoutMs: config.deliveryTimeoutMs }),
+        policy: new RetryPolicy(config.retryScheduleMs),
+        concurrency: config.deliveryConcurrency,
+      }),
+  },
+  EventDeliveryLifecycle,
+];
