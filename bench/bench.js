@@ -3,6 +3,9 @@
 /**
  * npm run bench [-- --quick] [-- --soak [--soak-seconds N]] [-- --only <regex>] [-- --strict]
  *               [-- --host-heap] [-- --no-nginx]
+ * npm run bench -- --receiver [--rounds 3] [--receiver-seconds 20] [--rate 200] [--only gateway]
+ * npm run bench -- --delivery [--rounds 3] [--receiver-seconds 20] [--rate 200] [--only gateway]
+ *   (--receiver and --delivery: [--build <dir>] measures <dir>/dist, a build as bench:ab keeps one)
  *
  * Measures the built gateway (dist/) against a fake Blooio and a minimal reference proxy, each in
  * its own process. See bench/README.md. Builds nothing: run `npm run build` first.
@@ -14,11 +17,16 @@ const { parseArgs } = require('node:util');
 const { killAllNow, stopAll } = require('./lib/processes');
 const { deletePrefixedKeys } = require('./lib/redis');
 const { runBench } = require('./lib/run-bench');
+const { runReceiverBench } = require('./lib/receiver-bench');
+const { runDeliveryBench } = require('./lib/delivery-bench');
 const { runSoak } = require('./lib/soak');
 const { POD_HEAP_FLAGS, REDIS_URL, ROOT } = require('./lib/stack');
 
 const USAGE = `usage: npm run bench [-- --quick] [-- --only <regex>] [-- --strict] [-- --host-heap] [-- --no-nginx]
-       npm run bench -- --soak [--soak-seconds N] [--strict] [--host-heap]`;
+       npm run bench -- --soak [--soak-seconds N] [--strict] [--host-heap]
+       npm run bench -- --receiver [--rounds N] [--receiver-seconds N] [--rate N] [--only <regex>] [--quick] [--strict]
+       npm run bench -- --delivery [--rounds N] [--receiver-seconds N] [--rate N] [--only <regex>] [--quick] [--strict]
+       (--receiver, --delivery: --build <dir> measures <dir>/dist/main.js instead of dist/)`;
 
 function parseOptions() {
   const { values } = parseArgs({
@@ -26,6 +34,12 @@ function parseOptions() {
       quick: { type: 'boolean', default: false },
       soak: { type: 'boolean', default: false },
       'soak-seconds': { type: 'string', default: '300' },
+      receiver: { type: 'boolean', default: false },
+      delivery: { type: 'boolean', default: false },
+      build: { type: 'string' },
+      rounds: { type: 'string', default: '3' },
+      'receiver-seconds': { type: 'string' },
+      rate: { type: 'string', default: '200' },
       only: { type: 'string' },
       strict: { type: 'boolean', default: false },
       'host-heap': { type: 'boolean', default: false },
@@ -37,9 +51,27 @@ function parseOptions() {
   if (!Number.isFinite(soakSeconds) || soakSeconds < 10) {
     throw new Error('--soak-seconds must be a number of seconds, at least 10');
   }
+  const rounds = Number(values.rounds);
+  const rate = Number(values.rate);
+  const receiverSeconds = values['receiver-seconds'] && Number(values['receiver-seconds']);
+  if (!Number.isInteger(rounds) || rounds < 1)
+    throw new Error('--rounds must be a whole number, at least 1');
+  if (!Number.isInteger(rate) || rate < 1 || rate > 5000)
+    throw new Error('--rate must be 1 to 5000 webhooks/s');
+  if (receiverSeconds !== undefined && !(receiverSeconds >= 1)) {
+    throw new Error('--receiver-seconds must be a number of seconds, at least 1');
+  }
   // The proxies run with their pod's heap unless --host-heap asks for V8's default on this host.
   const nodeArgs = values['host-heap'] ? [] : POD_HEAP_FLAGS;
-  return { ...values, soakSeconds, nodeArgs, nginx: !values['no-nginx'] };
+  return {
+    ...values,
+    soakSeconds,
+    rounds,
+    rate,
+    receiverSeconds,
+    nodeArgs,
+    nginx: !values['no-nginx'],
+  };
 }
 
 /** What the cleanup must undo; filled in as things are created. */
@@ -76,14 +108,18 @@ async function main() {
     console.log(USAGE);
     return 0;
   }
-  if (!existsSync(path.join(ROOT, 'dist', 'main.js'))) {
+  if (!existsSync(path.join(options.build ?? ROOT, 'dist', 'main.js'))) {
     console.error('dist/main.js is missing: run `npm run build` first (the bench builds nothing).');
     return 1;
   }
   state.tmpDir = mkdtempSync(path.join(os.tmpdir(), 'blooio-bench-'));
   const code = options.soak
     ? await runSoak(options, state.tmpDir)
-    : await runBench(options, state.tmpDir, state);
+    : options.receiver
+      ? await runReceiverBench(options, state.tmpDir, state)
+      : options.delivery
+        ? await runDeliveryBench(options, state.tmpDir, state)
+        : await runBench(options, state.tmpDir, state);
   if (code !== 0 && !state.interrupted) state.keepTmp = true;
   return code;
 }

@@ -1,12 +1,21 @@
 'use strict';
 
 /**
- * Where a request's CPU goes: runs the gateway from dist/ under `node --cpu-prof` at saturation
- * (fast fake Blooio, 1 recipient) and sorts the self time of the loaded part of the profile into
- * the parts of a request: auth, validation, normalisation, mapping, client, logging, metrics...
+ * Where a request's CPU goes: runs the gateway from dist/ under `node --cpu-prof` and sorts the
+ * self time of the loaded part of the profile into the parts of a request: auth, validation,
+ * normalisation, mapping, client, logging, metrics...
  *
  *   npm run bench:profile [-- --seconds 10] [--redis] [--key] [--top 30] [--category fastify]
  *                        [--build .bench-builds/<name>] [--keep]
+ *                        [--scenario send|webhooks|status-read|delivery] [--rate 200]
+ *
+ * Scenarios: `send` (default): `POST /v1/messages` saturated (fast fake Blooio, 1 recipient);
+ * `webhooks`: signed Blooio webhooks into `POST /webhooks/blooio/{tenant}` at `--rate` per second,
+ * open loop, the mix of `npm run bench -- --receiver` (status events for the gateway's own sends,
+ * inbound messages, duplicates), sampled every 100 µs since the process is mostly idle;
+ * `status-read`: `GET /v1/messages/{id}` of delivered messages, saturated; `delivery`: the
+ * `webhooks` load with the tenant given two webhook endpoints (bench/endpoints.js, issue 19), so
+ * the profile holds the dispatch, the queue and the deliveries too.
  *
  * The gateway runs with the pod's heap (POD_HEAP_FLAGS), as in `npm run bench`.
  * Samples taken before the load starts (boot) or after it ends (shutdown) are left out. --keep
@@ -22,6 +31,22 @@ const { POD_HEAP_FLAGS, startStack, newRedisPrefix, REDIS_URL } = require('./lib
 const { requestFor } = require('./lib/requests');
 const { deletePrefixedKeys } = require('./lib/redis');
 const { categoriseNodes, CATEGORY_ORDER } = require('./lib/profile-categories');
+const {
+  deliveredMessages,
+  messagesNeeded,
+  runOpenLoop,
+  seedMessages,
+  webhookMix,
+} = require('./lib/webhooks');
+
+const {
+  endpointEntries,
+  ENDPOINTS,
+  newEndpointSecret,
+  startEndpoints,
+} = require('./lib/delivery-bench');
+
+const SCENARIOS = ['send', 'webhooks', 'status-read', 'delivery'];
 
 const { values: args } = parseArgs({
   options: {
@@ -34,8 +59,70 @@ const { values: args } = parseArgs({
     keep: { type: 'boolean', default: false },
     category: { type: 'string' },
     build: { type: 'string' },
+    scenario: { type: 'string', default: 'send' },
+    rate: { type: 'string', default: '200' },
   },
 });
+if (!SCENARIOS.includes(args.scenario)) {
+  throw new Error(`--scenario must be one of ${SCENARIOS.join(', ')} (got ${args.scenario})`);
+}
+
+const WARMUP_SECONDS = 2;
+
+/**
+ * The load of a scenario: `warm()` (JIT, pools, sockets; thrown away) then `measure()`, which
+ * answers {requests, rps, non2xx, errors}. Messages a scenario needs are sent before either.
+ */
+async function prepareLoad(scenario, stack, target) {
+  const { url } = stack.handles[target];
+  const connections = Number(args.connections);
+  if (scenario === 'webhooks' || scenario === 'delivery') {
+    const rate = Number(args.rate);
+    const count = rate * (WARMUP_SECONDS + Number(args.seconds));
+    const ids = await seedMessages(url, stack.tenant, messagesNeeded(count));
+    const plan = webhookMix(count, ids, 'msg_in_profile');
+    const open = async (part) => {
+      const r = await runOpenLoop({ url, tenant: stack.tenant, plan: part, rate });
+      return {
+        requests: r.webhooks,
+        rps: rate,
+        non2xx: r.non204,
+        errors: r.errors,
+        ack: r.latencyMs,
+      };
+    };
+    return {
+      label: `receiver at ${rate} webhooks/s (open loop)`,
+      warm: () => open(plan.slice(0, rate * WARMUP_SECONDS)),
+      measure: () => open(plan.slice(rate * WARMUP_SECONDS)),
+    };
+  }
+  if (scenario === 'status-read') {
+    const ids = await deliveredMessages(url, stack.tenant, 100);
+    const load = {
+      url,
+      method: 'GET',
+      paths: ids.map((id) => `/v1/messages/${id}`),
+      headers: { authorization: `Bearer ${stack.tenant.gatewayKey}` },
+      connections,
+    };
+    return {
+      label: 'GET /v1/messages/{id} of a delivered message, saturated',
+      warm: () => runLoad({ ...load, seconds: WARMUP_SECONDS }),
+      measure: () => runLoad({ ...load, seconds: Number(args.seconds) }),
+    };
+  }
+  const request = requestFor(
+    { target, recipients: Number(args.recipients), idempotencyKey: args.key },
+    stack,
+  );
+  const load = { ...request, idempotencyKey: args.key, connections };
+  return {
+    label: `${args.recipients} recipient(s)${args.key ? ', Idempotency-Key' : ''}`,
+    warm: () => runLoad({ ...load, seconds: WARMUP_SECONDS }),
+    measure: () => runLoad({ ...load, seconds: Number(args.seconds) }),
+  };
+}
 
 /** Self time per function and per category, from the samples between `fromUs` and `toUs`. */
 function summarise(profile, fromUs, toUs) {
@@ -83,22 +170,25 @@ async function main() {
   const target = args.redis ? 'gateway+redis' : 'gateway';
   const redisPrefix = newRedisPrefix();
   try {
+    // Mostly idle at a fixed rate: finer samples than V8's default 1 ms, for enough of them.
+    const openLoop = args.scenario === 'webhooks' || args.scenario === 'delivery';
+    const interval = openLoop ? ['--cpu-prof-interval=100'] : [];
+    let tenantOptions;
+    if (args.scenario === 'delivery') {
+      const secrets = Object.fromEntries(ENDPOINTS.map((name) => [name, newEndpointSecret()]));
+      tenantOptions = { endpoints: endpointEntries(await startEndpoints(secrets), secrets) };
+    }
     const stack = await startStack(new Set([target]), dir, {
       redisPrefix,
-      nodeArgs: [...POD_HEAP_FLAGS, '--cpu-prof', `--cpu-prof-dir=${profileDir}`],
+      tenantOptions,
+      nodeArgs: [...POD_HEAP_FLAGS, '--cpu-prof', ...interval, `--cpu-prof-dir=${profileDir}`],
       main: args.build && path.resolve(args.build, 'dist', 'main.js'),
     });
-    const scenario = {
-      target,
-      recipients: Number(args.recipients),
-      idempotencyKey: args.key,
-    };
-    const request = requestFor(scenario, stack);
-    const load = { ...request, idempotencyKey: args.key, connections: Number(args.connections) };
-    await runLoad({ ...load, seconds: 2 }); // warm-up: JIT, pools, sockets
+    const load = await prepareLoad(args.scenario, stack, target);
+    await load.warm();
     const server = stack.handles[target].server;
     const loadStart = performance.now();
-    const result = await runLoad({ ...load, seconds: Number(args.seconds) });
+    const result = await load.measure();
     const loadEnd = performance.now();
     const stoppedAt = performance.now();
     server.child.kill('SIGINT');
@@ -113,9 +203,12 @@ async function main() {
     const { total, categories, functions } = summarise(profile, fromUs, endUs - 100_000);
 
     const cpuMsPer1k = total / 1000 / (result.requests / 1000);
+    const ack = result.ack
+      ? `; ack p50 ${result.ack.p50.toFixed(2)} ms, p99 ${result.ack.p99.toFixed(2)} ms`
+      : '';
     console.log(
-      `${target}, ${args.recipients} recipient(s)${args.key ? ', Idempotency-Key' : ''}: ` +
-        `${Math.round(result.rps)} req/s, ${result.non2xx} non-2xx, ${result.errors} errors; ` +
+      `${target}, ${args.scenario}: ${load.label}: ` +
+        `${Math.round(result.rps)} req/s, ${result.requests} requests, ${result.non2xx} non-2xx, ${result.errors} errors${ack}; ` +
         `profiled CPU ${Math.round(cpuMsPer1k)} ms per 1,000 requests (main thread)\n`,
     );
     console.log('share   µs/req  part of the request');

@@ -16,11 +16,17 @@ const { Samples } = require('./stats');
  * @param {number} o.seconds
  * @param {number} [o.rate]    requests per second, evenly spaced; absent = as fast as possible
  * @param {boolean} [o.idempotencyKey] a fresh Idempotency-Key header on every request
+ * @param {string} [o.method]  POST unless given (GET: no body)
+ * @param {string[]} [o.paths] paths taken in turn, one per request, instead of `path`
  */
 async function runLoad(o) {
   const pacer = o.rate ? new Pacer(o.rate) : undefined;
-  const request = { method: 'POST', path: o.path, headers: o.headers, body: o.body };
-  if (o.idempotencyKey) {
+  const request = { method: o.method ?? 'POST', path: o.path, headers: o.headers, body: o.body };
+  if (o.paths) {
+    let next = 0;
+    request.path = o.paths[0];
+    request.setupRequest = (req) => ({ ...req, path: o.paths[next++ % o.paths.length] });
+  } else if (o.idempotencyKey) {
     // setupRequest runs before each request is written: a new key each time, never a replay.
     request.setupRequest = (req) => ({
       ...req,

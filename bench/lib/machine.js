@@ -31,7 +31,11 @@ function describeMachine(m) {
 function buildInfo(root) {
   const git = (...args) => {
     try {
-      return execFileSync('git', args, { cwd: root, encoding: 'utf8' }).trim();
+      return execFileSync('git', args, {
+        cwd: root,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).trim();
     } catch {
       return null;
     }

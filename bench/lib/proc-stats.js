@@ -39,6 +39,17 @@ function statCpuMs(file) {
   return (ticks * 1000) / clockTicksPerSecond();
 }
 
+/** CPU time (user + system) of all of `pids` so far, in ms; one that exited in between counts 0. */
+function sumCpuMs(pids) {
+  return pids.reduce((sum, pid) => {
+    try {
+      return sum + cpuMs(pid);
+    } catch {
+      return sum; // exited in between
+    }
+  }, 0);
+}
+
 /** Resident set size in MB (VmRSS). */
 function rssMb(pid) {
   const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -57,4 +68,4 @@ function machineBusyMs() {
   return ((user + nice + system + (steal || 0)) * 1000) / clockTicksPerSecond();
 }
 
-module.exports = { clockTicksPerSecond, cpuMs, mainThreadCpuMs, rssMb, machineBusyMs };
+module.exports = { clockTicksPerSecond, cpuMs, sumCpuMs, mainThreadCpuMs, rssMb, machineBusyMs };

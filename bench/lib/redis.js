@@ -45,4 +45,37 @@ async function deletePrefixedKeys(url, prefix) {
   return deleted;
 }
 
-module.exports = { redisAnswers, deletePrefixedKeys };
+/**
+ * Times a PING to Redis every `everyMs` from the runner until `stop()`, which answers the round
+ * trips' percentiles (ms): how slow the shared Redis itself was while a run used it.
+ */
+function probeRedis(url, everyMs = 20) {
+  const { Samples } = require('./stats');
+  const redis = connect(url);
+  redis.on('error', () => undefined);
+  const samples = new Samples();
+  let failures = 0;
+  let busy = false;
+  const connected = redis.connect().catch(() => undefined);
+  const timer = setInterval(() => {
+    if (busy || redis.status !== 'ready') return;
+    busy = true;
+    const start = performance.now();
+    redis
+      .ping()
+      .then(() => samples.push(performance.now() - start))
+      .catch(() => (failures += 1))
+      .finally(() => (busy = false));
+  }, everyMs);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await connected;
+      redis.disconnect();
+      const [p50, p99, max] = samples.percentiles([50, 99, 100]);
+      return { pings: samples.length, failures, p50, p99, max };
+    },
+  };
+}
+
+module.exports = { redisAnswers, deletePrefixedKeys, probeRedis };

@@ -9,7 +9,7 @@ const { runLoad } = require('./load');
 const { buildInfo, describeMachine, machineInfo } = require('./machine');
 const { nginxMissing } = require('./nginx');
 const { childPids } = require('./processes');
-const { cpuMs, rssMb, clockTicksPerSecond, machineBusyMs } = require('./proc-stats');
+const { cpuMs, sumCpuMs, rssMb, clockTicksPerSecond, machineBusyMs } = require('./proc-stats');
 const { redisAnswers } = require('./redis');
 const { addRatios, evaluateTargets, rounded, table, targetLines } = require('./report');
 const { requestFor } = require('./requests');
@@ -80,16 +80,6 @@ async function measureScenario(scenario, stack, durations) {
       errors: warmup.errors,
     },
   };
-}
-
-function sumCpuMs(pids) {
-  return pids.reduce((sum, pid) => {
-    try {
-      return sum + cpuMs(pid);
-    } catch {
-      return sum; // exited in between
-    }
-  }, 0);
 }
 
 function progressLine(r) {

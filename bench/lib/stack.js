@@ -109,6 +109,8 @@ async function startGateway(
         BLOOIO_TIMEOUT_MS: '10000',
         // No load balancer to wait for: stop at once when the bench restarts or ends the gateway.
         SHUTDOWN_DELAY_MS: '0',
+        // The read budget (GET /v1/messages/{id}, /v1/events) far above any load, like the send's.
+        RATE_LIMIT_READS_PER_SECOND: '1000000',
         ...extraEnv,
       },
     });
@@ -127,7 +129,7 @@ function newRedisPrefix() {
 
 /** Starts the proxies among `targets` (the fake Blooio is `direct`), in parallel. */
 async function startServers(targets, stack, tmpDir) {
-  const { fake, tenant, redisPrefix, nodeArgs, main } = stack;
+  const { fake, tenant, redisPrefix, nodeArgs, main, extraEnv = {} } = stack;
   const starting = {
     reference:
       targets.has('reference') && startPlainProxy('reference-proxy.js', fake, tenant, nodeArgs),
@@ -135,7 +137,8 @@ async function startServers(targets, stack, tmpDir) {
     'nest-floor':
       targets.has('nest-floor') && startPlainProxy('nest-floor.js', fake, tenant, nodeArgs),
     gateway:
-      targets.has('gateway') && startGateway('gateway', fake, tenant, tmpDir, {}, nodeArgs, main),
+      targets.has('gateway') &&
+      startGateway('gateway', fake, tenant, tmpDir, extraEnv, nodeArgs, main),
     'gateway+redis':
       targets.has('gateway+redis') &&
       startGateway(
@@ -144,6 +147,7 @@ async function startServers(targets, stack, tmpDir) {
         tenant,
         tmpDir,
         {
+          ...extraEnv,
           REDIS_URL,
           REDIS_KEY_PREFIX: redisPrefix,
         },
@@ -166,16 +170,18 @@ async function startServers(targets, stack, tmpDir) {
  * @param {string[]} [options.nodeArgs] node flags for the proxies (the pod's heap, the profiler's
  *   --cpu-prof)
  * @param {string} [options.main] the gateway's entry point, if not dist/main.js (a saved build)
+ * @param {Record<string,string>} [options.extraEnv] more variables for both gateways
+ * @param {object} [options.tenantOptions] for writeTenantsFile (the tenant's webhook endpoints)
  * @returns the tenant, the fake, and one {server, url} per target
  */
 async function startStack(
   targets,
   tmpDir,
-  { redisPrefix = newRedisPrefix(), nodeArgs = [], main } = {},
+  { redisPrefix = newRedisPrefix(), nodeArgs = [], main, extraEnv = {}, tenantOptions } = {},
 ) {
-  const tenant = writeTenantsFile(tmpDir);
+  const tenant = writeTenantsFile(tmpDir, tenantOptions);
   const fake = await startFake(tenant);
-  const stack = { tenant, fake, redisPrefix, tmpDir, targets, nodeArgs, main };
+  const stack = { tenant, fake, redisPrefix, tmpDir, targets, nodeArgs, main, extraEnv };
   stack.handles = { direct: fake, ...(await startServers(targets, stack, tmpDir)) };
   return stack;
 }

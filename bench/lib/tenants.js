@@ -7,6 +7,8 @@ const path = require('node:path');
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const SENDER = '+15550001111';
+/** Blooio's webhook secret format: `whsec_` and printable characters (the tenant schema's rule). */
+const newBlooioSigningSecret = () => `whsec_${randomBytes(24).toString('base64url')}`;
 
 /** `bgw_` + 40 base62 characters, the gateway's own key format (src/tenants/api-key.ts). */
 function generateGatewayKey() {
@@ -22,32 +24,41 @@ function generateGatewayKey() {
 
 /**
  * Writes the tenant file (JSON, which is YAML) into `dir`. The limits are far above any load the
- * bench offers, so the rate limiter is measured as work done, never as 429s.
+ * bench offers, so the rate limiter is measured as work done, never as 429s. The tenant has a
+ * Blooio webhook signing secret (its receiver, `npm run bench -- --receiver`), its sender as its
+ * inbound number, and `webhooks` (its own endpoints, issue 19) when `endpoints` are given.
  */
-function writeTenantsFile(dir) {
+function writeTenantsFile(dir, { endpoints } = {}) {
   const gatewayKey = generateGatewayKey();
   const blooioKey = `bl_bench_${randomBytes(16).toString('hex')}`;
+  const blooioSigningSecret = newBlooioSigningSecret();
   const document = {
     tenants: [
       {
         id: 'bench',
         name: 'Benchmark',
-        blooio: { apiKey: blooioKey, senders: [SENDER], defaultSender: SENDER },
+        blooio: {
+          apiKey: blooioKey,
+          senders: [SENDER],
+          defaultSender: SENDER,
+          webhook: { signingSecrets: [blooioSigningSecret], inboundNumbers: [SENDER] },
+        },
         maxRecipients: 20,
         rateLimit: { perSecond: 1_000_000, perMinute: 60_000_000 },
         apiKeys: [
           {
             id: 'bench-runner',
             sha256: createHash('sha256').update(gatewayKey, 'utf8').digest('hex'),
-            scopes: ['messages:send'],
+            scopes: ['messages:send', 'messages:read', 'events:read'],
           },
         ],
+        ...(endpoints && { webhooks: endpoints }),
       },
     ],
   };
   const file = path.join(dir, 'tenants.json');
   writeFileSync(file, JSON.stringify(document, null, 2), { mode: 0o600 });
-  return { file, gatewayKey, blooioKey, sender: SENDER };
+  return { id: 'bench', file, gatewayKey, blooioKey, blooioSigningSecret, sender: SENDER };
 }
 
 module.exports = { writeTenantsFile, SENDER };
