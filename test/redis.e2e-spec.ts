@@ -1,12 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BlooioSimulator } from '../src/sandbox/blooio-simulator';
 import { hashApiKey } from '../src/common/api-key';
 import { bearer, startGateway, type TestGateway } from './support/gateway';
 import { expectProblem } from './support/problem';
-import { distFile, freePort, runNode } from './support/process';
+import { spawnReplica } from './support/process';
 import {
   deleteKeys,
   describeWithRedis,
@@ -16,7 +13,7 @@ import {
   uniqueKeyPrefix,
 } from './support/redis';
 import { TcpProxy } from './support/tcp-proxy';
-import { BLOOIO_KEYS, KEYS, TEST_TENANT_ENV, testTenantsDocument } from './support/tenants.fixture';
+import { BLOOIO_KEYS, KEYS, testTenantsDocument } from './support/tenants.fixture';
 
 jest.setTimeout(30_000);
 
@@ -198,24 +195,13 @@ describeWithRedis('replicas sharing one Redis (e2e)', () => {
 
   /** A replica as a real process (`node dist/main.js`) on the same Redis prefix. */
   async function replicaProcess(upstream: BlooioSimulator, env: Record<string, string> = {}) {
-    const port = await freePort();
-    const dir = mkdtempSync(join(tmpdir(), 'bgw-redis-'));
-    const tenantsFile = join(dir, 'tenants.yaml');
-    writeFileSync(tenantsFile, JSON.stringify(testTenantsDocument()));
-    const child = runNode(distFile('main.js'), [], {
-      env: {
-        ...TEST_TENANT_ENV,
-        NODE_ENV: 'production',
-        HOST: '127.0.0.1',
-        PORT: String(port),
-        TENANTS_FILE: tenantsFile,
-        BLOOIO_BASE_URL: upstream.baseUrl,
-        BLOOIO_MAX_RETRIES: '0',
-        REDIS_URL: TEST_REDIS_URL,
-        REDIS_KEY_PREFIX: prefix,
-        LOG_LEVEL: 'warn',
-        ...env,
-      },
+    const { process: child, port } = await spawnReplica(testTenantsDocument(), {
+      BLOOIO_BASE_URL: upstream.baseUrl,
+      BLOOIO_MAX_RETRIES: '0',
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_KEY_PREFIX: prefix,
+      LOG_LEVEL: 'warn',
+      ...env,
     });
     await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/health/ready`)).ok, 10_000);
     const post = (idempotencyKey: string) =>

@@ -1,7 +1,9 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { TEST_TENANT_ENV } from './tenants.fixture';
 
 export const DIST = join(__dirname, '..', '..', 'dist');
 
@@ -68,4 +70,28 @@ export function runNode(
       return exited;
     },
   };
+}
+
+/**
+ * A replica as production runs it (`node dist/main.js`, NODE_ENV=production) on a loopback port of
+ * its own, with `tenants` as its tenant file (the fixture's ${…} variables set), plus `env`.
+ */
+export async function spawnReplica(
+  tenants: unknown,
+  env: NodeJS.ProcessEnv,
+): Promise<{ process: RunningProcess; port: number }> {
+  const port = await freePort();
+  const tenantsFile = join(mkdtempSync(join(tmpdir(), 'bgw-replica-')), 'tenants.yaml');
+  writeFileSync(tenantsFile, JSON.stringify(tenants));
+  const child = runNode(distFile('main.js'), [], {
+    env: {
+      ...TEST_TENANT_ENV,
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      TENANTS_FILE: tenantsFile,
+      ...env,
+    },
+  });
+  return { process: child, port };
 }
