@@ -82,6 +82,8 @@ export const EVENT_DELIVERY_PROVIDERS: Provider[] = [
         client: new EndpointClient({ timeoutMs: config.deliveryTimeoutMs }),
         policy: new RetryPolicy(config.retryScheduleMs),
         concurrency: config.deliveryConcurrency,
+        maxJobsPerLane: config.eventLogMaxEntries,
+        retentionMs: config.eventRetentionSeconds * 1_000,
       }),
   },
   EventDeliveryLifecycle,

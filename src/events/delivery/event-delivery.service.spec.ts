@@ -74,7 +74,10 @@ class ScriptedClient {
   }
 }
 
-function setUp(schedule = [10, 20]) {
+function setUp(
+  schedule = [10, 20],
+  limits: { maxJobsPerLane?: number; retentionMs?: number; now?: () => number } = {},
+) {
   const registry = new TenantRegistry(
     [
       tenant('acme', [
@@ -101,6 +104,9 @@ function setUp(schedule = [10, 20]) {
     policy: new RetryPolicy(schedule, () => 0.5),
     metrics,
     concurrency: 2,
+    maxJobsPerLane: limits.maxJobsPerLane ?? 1_000,
+    retentionMs: limits.retentionMs ?? 60_000,
+    ...(limits.now && { now: limits.now }),
   });
   const receive = async (event: GatewayEvent) => {
     await log.insert(event, Date.now());
@@ -360,5 +366,52 @@ describe('EventDeliveryService', () => {
     expect(s.client.to('audit')).toHaveLength(0);
     await s.service.enable('acme', 'audit');
     await until(async () => (await stateOf(s, 'audit'))?.state === 'delivered');
+  });
+
+  it('fails a delivery at once when its endpoint already holds maxJobsPerLane jobs, logged once and counted', async () => {
+    let offsetMs = 0;
+    s = setUp([10], { maxJobsPerLane: 2, now: () => Date.now() + offsetMs });
+    await s.store.disable('acme', 'audit', new Date().toISOString());
+    await s.service.start();
+    const warn = jest.spyOn(s.service['logger'], 'warn').mockImplementation(() => undefined);
+    const events = ['full-1', 'full-2', 'full-3', 'full-4'].map((id) =>
+      deliveredEvent(id, { tenantId: 'acme' }),
+    );
+    for (const event of events) {
+      offsetMs += 2_000; // past the counts' reuse
+      await s.receive(event);
+    }
+    expect(await s.queue.counts()).toContainEqual({
+      tenantId: 'acme',
+      endpointId: 'audit',
+      state: 'paused',
+      count: 2,
+    });
+    for (const event of events.slice(2)) {
+      const audit = await stateOf(s, 'audit', event.id);
+      expect(audit).toMatchObject({ state: 'failed' });
+      expect(audit!.attempts).toEqual([
+        { at: expect.any(String), error: expect.stringMatching(/^queue full: 2 /), durationMs: 0 },
+      ]);
+    }
+    expect((await stateOf(s, 'audit', events[1].id))!.state).toBe('pending');
+    // The other endpoints' lanes are not full: delivered.
+    await until(async () => (await stateOf(s, 'crm', events[3].id))?.state === 'delivered');
+    const full = warn.mock.calls.filter(([line]) => String(line).includes('is full'));
+    expect(full).toHaveLength(1);
+    const metric = await s.metrics.registry.getSingleMetricAsString('bgw_event_deliveries_total');
+    expect(metric).toContain('{tenant="acme",endpoint="audit",outcome="failed"} 2');
+  });
+
+  it('fails unsent a job older than the retention (since its receipt)', async () => {
+    s = setUp([10], { retentionMs: 60_000 });
+    await s.service.start();
+    await s.log.insert(EVENT, Date.now());
+    await s.service.dispatch(EVENT, Date.now() - 61_000);
+    await until(async () => (await stateOf(s, 'audit'))?.state === 'failed');
+    expect(s.client.to('audit')).toHaveLength(0);
+    expect((await stateOf(s, 'audit'))!.attempts[0].error).toMatch(/^expired/);
+    const metric = await s.metrics.registry.getSingleMetricAsString('bgw_event_deliveries_total');
+    expect(metric).toContain('{tenant="acme",endpoint="audit",outcome="failed"} 1');
   });
 });

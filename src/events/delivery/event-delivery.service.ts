@@ -37,8 +37,21 @@ export interface EventDeliveryServiceDeps {
   metrics: GatewayMetrics;
   /** Deliveries in flight per endpoint (EVENT_DELIVERY_CONCURRENCY). */
   concurrency: number;
+  /**
+   * The most jobs one endpoint's lane holds (waiting, delayed, running or held by a 410), the
+   * gateway's EVENT_LOG_MAX_ENTRIES: past it a new delivery to that endpoint fails at once
+   * (`queue full`) rather than growing memory or Redis without bound.
+   */
+  maxJobsPerLane: number;
+  /** EVENT_RETENTION_SECONDS in ms: a job older than this (since its receipt) fails unsent. */
+  retentionMs: number;
   now?: () => number;
 }
+
+/** How long the lanes' counts are reused by dispatch before they are read again. */
+const LANE_COUNTS_TTL_MS = 1_000;
+/** A lane's "queue full" is logged at most once per this. */
+const QUEUE_FULL_LOG_EVERY_MS = 60_000;
 
 /** A held lane's job comes back at once when the lane resumes. */
 const HELD: DeliveryAttemptResult = { kind: 'retry', delayMs: 0 };
@@ -53,6 +66,8 @@ const DONE: DeliveryAttemptResult = { kind: 'done' };
 export class EventDeliveryService implements EventDeliveries {
   private readonly logger = new Logger('EventDeliveries');
   private readonly now: () => number;
+  private laneCounts?: { at: number; held: Promise<Map<string, number>> };
+  private readonly queueFullLoggedAt = new Map<string, number>();
 
   constructor(private readonly deps: EventDeliveryServiceDeps) {
     this.now = deps.now ?? Date.now;
@@ -107,6 +122,67 @@ export class EventDeliveryService implements EventDeliveries {
         receivedAtMs,
       })),
     );
+  }
+
+  /**
+   * The jobs whose lane is full (it holds maxJobsPerLane jobs: an endpoint dead or disabled for
+   * long) are failed at once, recorded and counted; the rest are returned to be queued. The lanes'
+   * counts are reused for LANE_COUNTS_TTL_MS, so a lane may pass its bound by what arrives meanwhile.
+   */
+  private async refuseFull(jobs: readonly DeliveryJob[]): Promise<DeliveryJob[]> {
+    const held = await this.heldPerLane();
+    const accepted: DeliveryJob[] = [];
+    for (const job of jobs) {
+      const lane = `${job.tenantId}/${job.endpointId}`;
+      if ((held.get(lane) ?? 0) < this.deps.maxJobsPerLane) {
+        accepted.push(job);
+        continue;
+      }
+      await this.deps.store.recordAttempt(
+        {
+          tenantId: job.tenantId,
+          endpointId: job.endpointId,
+          eventId: job.eventId,
+          replay: job.replay,
+        },
+        {
+          at: new Date(this.now()).toISOString(),
+          error: `queue full: ${this.deps.maxJobsPerLane} deliveries already wait for this endpoint (EVENT_LOG_MAX_ENTRIES)`,
+          durationMs: 0,
+        },
+        { state: 'failed' },
+      );
+      this.deps.metrics.countEventDelivery(job.tenantId, job.endpointId, 'failed');
+      const loggedAt = this.queueFullLoggedAt.get(lane) ?? -Infinity;
+      if (this.now() - loggedAt >= QUEUE_FULL_LOG_EVERY_MS) {
+        this.queueFullLoggedAt.set(lane, this.now());
+        this.logger.warn(
+          `delivery queue of endpoint ${lane} is full (${this.deps.maxJobsPerLane} jobs): new deliveries to it fail until it drains (this line at most once a minute)`,
+        );
+      }
+    }
+    return accepted;
+  }
+
+  /** Jobs held per lane (`tenant/endpoint`), every state; empty when the queue cannot count. */
+  private heldPerLane(): Promise<Map<string, number>> {
+    const now = this.now();
+    if (!this.laneCounts || now - this.laneCounts.at >= LANE_COUNTS_TTL_MS) {
+      const held = this.deps.queue.counts().then(
+        (counts) => {
+          const byLane = new Map<string, number>();
+          for (const count of counts) {
+            const lane = `${count.tenantId}/${count.endpointId}`;
+            byLane.set(lane, (byLane.get(lane) ?? 0) + count.count);
+          }
+          return byLane;
+        },
+        // Cannot count (Redis away): the enqueue that follows fails on its own if it must.
+        () => new Map<string, number>(),
+      );
+      this.laneCounts = { at: now, held };
+    }
+    return this.laneCounts.held;
   }
 
   async deliveriesOf(tenantId: string, eventId: string): Promise<EventDelivery[]> {
@@ -210,6 +286,24 @@ export class EventDeliveryService implements EventDeliveries {
     }
     const { store, queue, metrics } = this.deps;
     const ref = refOf(job.tenantId, job.endpointId);
+    const delivery = { ...ref, eventId: job.eventId, replay: job.replay };
+    if (this.now() - job.receivedAtMs > this.deps.retentionMs) {
+      // Held (disabled, or retried) past the event's retention: its log entry is gone too.
+      await store.recordAttempt(
+        delivery,
+        {
+          at: new Date(this.now()).toISOString(),
+          error: 'expired: not delivered within EVENT_RETENTION_SECONDS of its receipt',
+          durationMs: 0,
+        },
+        { state: 'failed' },
+      );
+      metrics.countEventDelivery(job.tenantId, job.endpointId, 'failed');
+      this.logger.warn(
+        `delivery of ${job.eventId} to ${job.tenantId}/${job.endpointId} expired unsent (older than EVENT_RETENTION_SECONDS)`,
+      );
+      return DONE;
+    }
     if ((await store.endpointState(job.tenantId, job.endpointId)).disabledAt) {
       // Disabled by another lane or replica while this job waited: hold it with the rest.
       await queue.pause(ref);
@@ -223,7 +317,6 @@ export class EventDeliveryService implements EventDeliveries {
       ...(answer.error !== undefined && { error: answer.error }),
       durationMs: answer.durationMs,
     };
-    const delivery = { ...ref, eventId: job.eventId, replay: job.replay };
     if (answer.ok) {
       await store.recordAttempt(delivery, record, { state: 'delivered' });
       await store.succeeded(job.tenantId, job.endpointId, at);
@@ -286,7 +379,9 @@ export class EventDeliveryService implements EventDeliveries {
   }
 
   /** The queue's failure to store jobs is the store's outage: the receiver answers 503. */
-  private async enqueue(jobs: readonly DeliveryJob[]): Promise<void> {
+  private async enqueue(all: readonly DeliveryJob[]): Promise<void> {
+    if (all.length === 0) return;
+    const jobs = await this.refuseFull(all);
     if (jobs.length === 0) return;
     try {
       await this.deps.queue.enqueue(jobs);
