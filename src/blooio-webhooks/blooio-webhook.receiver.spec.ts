@@ -183,9 +183,16 @@ describe('BlooioWebhookReceiver: pushing to the tenant endpoints', () => {
     const setup = setUp();
     await recorded(setup, 'msg_down');
     setup.deliveries.dispatch.mockRejectedValueOnce(new StoreUnavailableError('down'));
-    await expect(setup.deliver('msg_down')).rejects.toMatchObject({
+    const refused = await setup.deliver('msg_down').then(
+      () => undefined,
+      (error: ProblemException) => error,
+    );
+    expect(refused).toMatchObject({
       code: 'store_unavailable',
     } satisfies Partial<ProblemException>);
+    // The event is in the log by then: the detail must not say it was not recorded.
+    expect(refused!.problem.detail).toMatch(/retry it/);
+    expect(refused!.problem.detail).not.toMatch(/not recorded/);
     const retried = await setup.deliver('msg_down');
     expect(retried.outcome).toBe('duplicate');
     expect(setup.deliveries.dispatch).toHaveBeenCalledTimes(2);

@@ -48,8 +48,9 @@ export { MAX_PENDING_RECHECKS } from './waiting-events';
 export const SIGNATURE_INVALID_DETAIL =
   "X-Blooio-Signature is missing, stale or does not match this tenant's signing secrets";
 
+/** True whatever part failed (the event may be recorded, not yet queued): a retry repeats nothing. */
 export const WEBHOOK_STORE_UNAVAILABLE_DETAIL =
-  'The gateway cannot reach its shared store; the event was not recorded (retry it)';
+  'The gateway cannot reach its shared store; the event is not fully handled yet (retry it: nothing is recorded or pushed twice)';
 
 /** A re-check that found the store down tries again this much later, this many times. */
 const STORE_RETRY_MS = 5_000;
