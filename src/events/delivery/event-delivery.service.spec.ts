@@ -414,4 +414,32 @@ describe('EventDeliveryService', () => {
     const metric = await s.metrics.registry.getSingleMetricAsString('bgw_event_deliveries_total');
     expect(metric).toContain('{tenant="acme",endpoint="audit",outcome="failed"} 1');
   });
+
+  it('records nothing of an attempt the shutdown cuts (the client destroyed under it)', async () => {
+    s = setUp([10]);
+    let cut: (() => void) | undefined;
+    const post = s.client.post.bind(s.client);
+    jest.spyOn(s.client, 'post').mockImplementation((url, body, headers) => {
+      if (!url.endsWith('/audit')) return post(url, body, headers);
+      s.client.sent.push({ url, body, headers });
+      // What the real client answers when destroyed mid-request.
+      return new Promise((resolve) => {
+        cut = () =>
+          resolve({ ok: false, error: 'network error (UND_ERR_DESTROYED)', durationMs: 9 });
+      });
+    });
+    jest.spyOn(s.client, 'destroy').mockImplementation(() => {
+      cut?.();
+      return Promise.resolve();
+    });
+    await s.service.start();
+    await s.receive(EVENT);
+    await until(() => s.client.to('audit').length === 1);
+    await s.service.stop(20);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await stateOf(s, 'audit')).toMatchObject({ state: 'pending', attempts: [] });
+    expect(await s.store.endpointState('acme', 'audit')).toEqual({});
+    const metric = await s.metrics.registry.getSingleMetricAsString('bgw_event_deliveries_total');
+    expect(metric).not.toContain('endpoint="audit"');
+  });
 });

@@ -68,6 +68,8 @@ export class EventDeliveryService implements EventDeliveries {
   private readonly now: () => number;
   private laneCounts?: { at: number; held: Promise<Map<string, number>> };
   private readonly queueFullLoggedAt = new Map<string, number>();
+  /** Set by `stop`: an attempt that fails from then on was cut by the shutdown, not the endpoint. */
+  private stopping = false;
 
   constructor(private readonly deps: EventDeliveryServiceDeps) {
     this.now = deps.now ?? Date.now;
@@ -99,6 +101,7 @@ export class EventDeliveryService implements EventDeliveries {
   }
 
   async stop(graceMs: number): Promise<void> {
+    this.stopping = true;
     await this.deps.queue.close(graceMs);
     await this.deps.client.destroy();
   }
@@ -311,6 +314,11 @@ export class EventDeliveryService implements EventDeliveries {
     }
     const at = new Date(this.now()).toISOString();
     const answer = await this.send(endpoint, job.eventId, job.payload);
+    if (!answer.ok && this.stopping) {
+      // Most likely the shutdown destroying the client under it: nothing of it is the endpoint's.
+      // Thrown, so the job is not finished: BullMQ has it run again; memory loses it (logged).
+      throw new DeliveryInterruptedError(job);
+    }
     const record: DeliveryAttempt = {
       at,
       ...(answer.status !== undefined && { status: answer.status }),
@@ -388,6 +396,16 @@ export class EventDeliveryService implements EventDeliveries {
     } catch (error) {
       throw error instanceof StoreUnavailableError ? error : new StoreUnavailableError(error);
     }
+  }
+}
+
+/** An attempt that failed while the gateway shuts down: not recorded, not counted, run again. */
+export class DeliveryInterruptedError extends Error {
+  constructor(job: DeliveryJob) {
+    super(
+      `delivery of ${job.eventId} to ${job.tenantId}/${job.endpointId} was cut by the shutdown; not recorded`,
+    );
+    this.name = 'DeliveryInterruptedError';
   }
 }
 
