@@ -312,6 +312,23 @@ export function eventDeliveryQueueContract(
       await waitFor('the second attempt', () => handler.runs.length === 2);
       expect(handler.runs[1].attempt).toBe(2);
     });
+    it('re-queues a held job (the handler paused its endpoint) without counting an attempt', async () => {
+      const queue = await open();
+      const handler = recordingHandler(async (job, _attempt, runs) => {
+        if (runs.length > 1) return { kind: 'done' };
+        await queue.pause(job);
+        return { kind: 'hold' };
+      });
+      await queue.start([CRM], handler, 1);
+      await queue.enqueue([deliveryJob()]);
+      await waitFor('the held run', () => handler.runs.length === 1);
+      await sleep(300);
+      expect(handler.runs).toHaveLength(1);
+      expect(countOf(await queue.counts(), CRM, 'paused')).toBe(1);
+      await queue.resume(CRM);
+      await waitFor('the run after resume', () => handler.runs.length === 2);
+      expect(handler.runs.map((run) => run.attempt)).toEqual([1, 1]);
+    });
   });
 
   describe('counts', () => {

@@ -335,8 +335,10 @@ export class BullmqEventDeliveryQueue implements EventDeliveryQueue {
       throw error;
     }
     if (result.kind === 'done') return;
-    await job.updateData({ job: job.data.job, attempt: attempt + 1 });
-    await job.moveToDelayed(Date.now() + Math.max(0, result.delayMs), token);
+    // Held: back to its (paused) lane as it was; a retry: the next attempt, after its wait.
+    if (result.kind === 'retry') await job.updateData({ job: job.data.job, attempt: attempt + 1 });
+    const delayMs = result.kind === 'retry' ? Math.max(0, result.delayMs) : 0;
+    await job.moveToDelayed(Date.now() + delayMs, token);
     throw new DelayedError();
   }
 

@@ -53,8 +53,8 @@ const LANE_COUNTS_TTL_MS = 1_000;
 /** A lane's "queue full" is logged at most once per this. */
 const QUEUE_FULL_LOG_EVERY_MS = 60_000;
 
-/** A held lane's job comes back at once when the lane resumes. */
-const HELD: DeliveryAttemptResult = { kind: 'retry', delayMs: 0 };
+/** A held lane's job comes back, as the same attempt, when the lane resumes. */
+const HELD: DeliveryAttemptResult = { kind: 'hold' };
 const DONE: DeliveryAttemptResult = { kind: 'done' };
 
 /**

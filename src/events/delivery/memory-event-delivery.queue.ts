@@ -190,8 +190,12 @@ export class MemoryEventDeliveryQueue implements EventDeliveryQueue {
         this.finish(entry);
         return;
       }
-      entry.attempt += 1;
-      delayMs = Math.max(0, result.delayMs);
+      if (result.kind === 'hold') {
+        delayMs = 0;
+      } else {
+        entry.attempt += 1;
+        delayMs = Math.max(0, result.delayMs);
+      }
     } catch (error) {
       entry.throws += 1;
       delayMs = handlerErrorDelay(this.backoff, entry.throws);
