@@ -11,7 +11,7 @@ import {
   jobIdInLane,
   laneCounts,
   laneOf,
-  logHandlerError,
+  HandlerErrorLog,
   describeError,
 } from './delivery-lanes';
 import type {
@@ -92,6 +92,7 @@ const WORKER_ERROR_LOG_EVERY_MS = 60_000;
  */
 export class BullmqEventDeliveryQueue implements EventDeliveryQueue {
   private readonly logger = new Logger(BullmqEventDeliveryQueue.name);
+  private readonly handlerErrors = new HandlerErrorLog(this.logger);
   private readonly producer: Redis;
   private readonly workerConnection: Redis;
   private readonly lanes = new Map<string, Lane>();
@@ -325,8 +326,7 @@ export class BullmqEventDeliveryQueue implements EventDeliveryQueue {
     try {
       result = await this.handler!(copyOf(job.data.job), attempt);
     } catch (error) {
-      logHandlerError(
-        this.logger,
+      this.handlerErrors.log(
         job.data.job,
         attempt,
         handlerErrorDelay(this.backoff, job.attemptsMade + 1),
