@@ -98,6 +98,20 @@ const FAST_BACKOFF: HandlerErrorBackoff = { baseMs: 30, capMs: 60 };
  * on a real Redis (e2e), so that the two cannot drift apart. `queueUnderTest` makes a fresh queue;
  * the contract closes each one after its test.
  */
+/** A handler that takes `ms` per run and tracks how many ran at once (now, and at most). */
+export function slowHandler(ms: number) {
+  let inFlight = 0;
+  let most = 0;
+  const handler = recordingHandler(async () => {
+    inFlight += 1;
+    most = Math.max(most, inFlight);
+    await sleep(ms);
+    inFlight -= 1;
+    return { kind: 'done' };
+  });
+  return Object.assign(handler, { inFlight: () => inFlight, most: () => most });
+}
+
 export function eventDeliveryQueueContract(
   queueUnderTest: (options: ContractQueueOptions) => Promise<EventDeliveryQueue>,
 ): void {
@@ -230,19 +244,11 @@ export function eventDeliveryQueueContract(
   describe('lanes', () => {
     it('runs at most `concurrency` attempts at once per endpoint, and all of them in the end', async () => {
       const queue = await open();
-      let inFlight = 0;
-      let most = 0;
-      const handler = recordingHandler(async () => {
-        inFlight += 1;
-        most = Math.max(most, inFlight);
-        await sleep(40);
-        inFlight -= 1;
-        return { kind: 'done' };
-      });
+      const handler = slowHandler(40);
       await queue.start([CRM], handler, 3);
       await queue.enqueue(deliveryJobs(CRM, 12));
-      await waitFor('twelve runs', () => handler.runs.length === 12 && inFlight === 0);
-      expect(most).toBe(3);
+      await waitFor('twelve runs', () => handler.runs.length === 12 && handler.inFlight() === 0);
+      expect(handler.most()).toBe(3);
     });
 
     it('keeps a hanging endpoint to its own lane: another endpoint’s jobs all complete quickly', async () => {
