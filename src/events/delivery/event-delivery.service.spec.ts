@@ -117,6 +117,11 @@ function setUp(
 
 const EVENT = deliveredEvent('svc', { tenantId: 'acme' });
 
+/** acme's endpoint as GET /v1/webhook-endpoints lists it. */
+async function endpointStatus(s: { service: EventDeliveryService }, id: string) {
+  return (await s.service.endpoints('acme')).find((endpoint) => endpoint.id === id);
+}
+
 async function until(check: () => boolean | Promise<boolean>, timeoutMs = 3_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -178,7 +183,7 @@ describe('EventDeliveryService', () => {
       'billing',
       'audit',
     ]);
-    const crm = await s.service.endpoint('acme', 'crm');
+    const crm = await endpointStatus(s, 'crm');
     expect(crm).toMatchObject({ id: 'crm', state: 'enabled', lastSuccessAt: expect.any(String) });
     expect(JSON.stringify(await s.service.endpoints('acme'))).not.toContain(SECRET);
     // The same event dispatched again (Blooio's retry, another replica) queues nothing new.
@@ -214,7 +219,7 @@ describe('EventDeliveryService', () => {
       durationMs: 3,
     });
     expect(audit).not.toHaveProperty('nextAttemptAt');
-    const status = await s.service.endpoint('acme', 'audit');
+    const status = await endpointStatus(s, 'audit');
     expect(status).not.toHaveProperty('failingSince');
     const metric = await s.metrics.registry.getSingleMetricAsString('bgw_event_deliveries_total');
     expect(metric).toContain('{tenant="acme",endpoint="audit",outcome="retried"} 2');
@@ -233,7 +238,7 @@ describe('EventDeliveryService', () => {
     const failed = await stateOf(s, 'audit');
     expect(failed!.attempts).toHaveLength(3);
     expect(failed).not.toHaveProperty('nextAttemptAt');
-    expect(await s.service.endpoint('acme', 'audit')).toMatchObject({
+    expect(await endpointStatus(s, 'audit')).toMatchObject({
       state: 'enabled',
       failingSince: failed!.attempts[0].at,
     });
@@ -246,7 +251,7 @@ describe('EventDeliveryService', () => {
     s.client.answer('audit', { status: 410 }, { status: 200 });
     await s.service.start();
     await s.receive(EVENT);
-    await until(async () => (await s.service.endpoint('acme', 'audit'))?.state === 'disabled');
+    await until(async () => (await endpointStatus(s, 'audit'))?.state === 'disabled');
     const second = deliveredEvent('svc-2', { tenantId: 'acme' });
     await s.receive(second);
     await until(async () => (await stateOf(s, 'crm', second.id))?.state === 'delivered');
@@ -292,11 +297,15 @@ describe('EventDeliveryService', () => {
     await s.receive(EVENT);
     await expect(s.service.replay('globex', EVENT.id)).resolves.toBeUndefined();
     await expect(s.service.replay('acme', eventId('nope'))).resolves.toBeUndefined();
+    const sent = s.client.sent.length;
     await expect(s.service.replay('acme', EVENT.id, ['crm', 'nope'])).rejects.toMatchObject({
       code: 'endpoint_not_found',
+      problem: { detail: 'No webhook endpoint nope for this tenant' },
     } satisfies Partial<ProblemException>);
+    // Nothing queued, not even to the known one.
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(s.client.sent).toHaveLength(sent);
     await expect(s.service.deliveriesOf('globex', EVENT.id)).resolves.toEqual([]);
-    await expect(s.service.endpoint('acme', 'nope')).resolves.toBeUndefined();
     await expect(s.service.test('globex', 'audit')).resolves.toBeUndefined();
     await expect(s.service.enable('nobody', 'crm')).resolves.toBeUndefined();
     await expect(s.service.endpoints('nobody')).resolves.toEqual([]);

@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { subscribesTo } from '../../common/gateway-event-types';
 import type { GatewayMetrics } from '../../metrics/gateway.metrics';
-import { ProblemException } from '../../problems/problem.exception';
 import { StoreUnavailableError } from '../../redis/store-unavailable.error';
 import type { TenantRegistry } from '../../tenants/tenant-registry';
 import type { Tenant, WebhookEndpoint } from '../../tenants/tenant';
 import type { EventLogStore } from '../event-log-store.interface';
+import { endpointNotFound } from '../event-routes.problems';
 import type { GatewayEvent } from '../gateway-event';
 import { webhookHeaders } from '../signing/standard-webhooks';
 import type { DeliveryStore, EndpointState } from './delivery-store.interface';
@@ -215,11 +215,7 @@ export class EventDeliveryService implements EventDeliveries {
     } else {
       targets = [...new Set(endpointIds)].map((id) => {
         const endpoint = endpoints.find((candidate) => candidate.id === id);
-        if (!endpoint) {
-          throw new ProblemException('endpoint_not_found', {
-            detail: `No webhook endpoint "${id}" in this tenant`,
-          });
-        }
+        if (!endpoint) throw endpointNotFound(id);
         return endpoint;
       });
     }
@@ -241,12 +237,6 @@ export class EventDeliveryService implements EventDeliveries {
       endpoints.map((endpoint) => this.deps.store.endpointState(tenantId, endpoint.id)),
     );
     return endpoints.map((endpoint, i) => statusOf(endpoint, states[i]));
-  }
-
-  async endpoint(tenantId: string, endpointId: string): Promise<EndpointStatus | undefined> {
-    const endpoint = this.find(tenantId, endpointId);
-    if (!endpoint) return undefined;
-    return statusOf(endpoint, await this.deps.store.endpointState(tenantId, endpointId));
   }
 
   async test(tenantId: string, endpointId: string): Promise<TestDeliveryResult | undefined> {
