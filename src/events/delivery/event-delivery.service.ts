@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { subscribesTo } from '../../common/gateway-event-types';
 import type { GatewayMetrics } from '../../metrics/gateway.metrics';
@@ -6,6 +5,7 @@ import { StoreUnavailableError } from '../../redis/store-unavailable.error';
 import type { TenantRegistry } from '../../tenants/tenant-registry';
 import type { Tenant, WebhookEndpoint } from '../../tenants/tenant';
 import type { EventLogStore } from '../event-log-store.interface';
+import { newEventId } from '../event-id';
 import { endpointNotFound } from '../event-routes.problems';
 import type { GatewayEvent } from '../gateway-event';
 import { webhookHeaders } from '../signing/standard-webhooks';
@@ -421,14 +421,4 @@ function statusOf(endpoint: WebhookEndpoint, state: EndpointState): EndpointStat
     ...(state.lastSuccessAt && { lastSuccessAt: state.lastSuccessAt }),
     ...(state.failingSince && { failingSince: state.failingSince }),
   };
-}
-
-const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
-
-/** A fresh `evt_` id (130 random bits in base32), for a test event that is in no log. */
-export function newEventId(): string {
-  const bytes = randomBytes(26);
-  let id = 'evt_';
-  for (const byte of bytes) id += BASE32[byte & 31];
-  return id;
 }
