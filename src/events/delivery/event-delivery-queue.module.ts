@@ -43,7 +43,7 @@ export function createEventDeliveryQueue(
     prefix: bull.prefix ?? bullmqPrefix(redis.keyPrefix),
     finishedRetentionMs,
     maxFinishedPerLane: events.eventLogMaxEntries,
-    stalledMs: redis.deliveryStalledMs,
+    stalledMs: events.deliveryStalledMs,
     commandTimeoutMs: redis.commandTimeoutMs,
   });
 }
