@@ -446,4 +446,22 @@ describe('EventDeliveryService', () => {
     const metric = await s.metrics.registry.getSingleMetricAsString('bgw_event_deliveries_total');
     expect(metric).not.toContain('endpoint="audit"');
   });
+
+  it('holds a job found with its endpoint disabled without using up an attempt of the schedule', async () => {
+    s = setUp([10]); // two attempts
+    s.client.answer('audit', { status: 500 }, { status: 200 });
+    // Disabled by another replica: this one's lane is not paused yet, so the job runs and holds.
+    await s.service.start();
+    await s.store.disable('acme', 'audit', new Date().toISOString());
+    await s.receive(EVENT);
+    await until(async () =>
+      (await s.queue.counts()).some(
+        (count) => count.endpointId === 'audit' && count.state === 'paused' && count.count === 1,
+      ),
+    );
+    expect(s.client.to('audit')).toHaveLength(0);
+    await s.service.enable('acme', 'audit');
+    await until(async () => (await stateOf(s, 'audit'))?.state === 'delivered');
+    expect((await stateOf(s, 'audit'))!.attempts.map((a) => a.status)).toEqual([500, 200]);
+  });
 });

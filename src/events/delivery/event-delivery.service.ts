@@ -56,6 +56,8 @@ const QUEUE_FULL_LOG_EVERY_MS = 60_000;
 /** A held lane's job comes back, as the same attempt, when the lane resumes. */
 const HELD: DeliveryAttemptResult = { kind: 'hold' };
 const DONE: DeliveryAttemptResult = { kind: 'done' };
+/** The next attempt, as soon as the (paused) lane resumes. */
+const AFTER_ENABLE: DeliveryAttemptResult = { kind: 'retry', delayMs: 0 };
 
 /**
  * Pushing events to tenant endpoints (DESIGN §11): one queue job per subscribed endpoint, each
@@ -336,7 +338,8 @@ export class EventDeliveryService implements EventDeliveries {
       this.logger.warn(
         `webhook endpoint ${job.tenantId}/${job.endpointId} answered 410: disabled until POST /v1/webhook-endpoints/${job.endpointId}/enable`,
       );
-      return HELD;
+      // The 410 was a real attempt: it counts as one of the schedule's; the next runs on enable.
+      return AFTER_ENABLE;
     }
     await store.failed(job.tenantId, job.endpointId, at);
     const delayMs = this.deps.policy.delayAfter(attempt, answer);
