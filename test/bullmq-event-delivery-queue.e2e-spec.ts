@@ -12,6 +12,7 @@ import {
   eventDeliveryQueueContract,
   recordingHandler,
   sleep,
+  slowHandler,
   waitFor,
 } from './support/event-delivery-queue.contract';
 import { DIST, runNode } from './support/process';
@@ -216,6 +217,17 @@ describeWithRedis('BullmqEventDeliveryQueue on a real Redis (e2e)', () => {
     } finally {
       await proxy.close();
     }
+  });
+
+  it('runs at most `concurrency` attempts of a lane at once over two replicas', async () => {
+    const slow = slowHandler(150);
+    const [a, b] = [replica(), replica()];
+    await a.start([CRM], slow, 2);
+    await b.start([CRM], slow, 2);
+    await sleep(200); // both lanes' global concurrency set
+    await a.enqueue(deliveryJobs(CRM, 12));
+    await waitFor('every run', () => slow.runs.length === 12, 15_000);
+    expect(slow.most()).toBe(2);
   });
 
   it('pauses a lane for every replica', async () => {

@@ -67,6 +67,26 @@ describeWithRedis('RedisDeliveryStore on a real Redis (e2e)', () => {
     }
   });
 
+  it('keeps a disabled endpoint disabled past the retention, until it is enabled', async () => {
+    const store = await replica(300);
+    await store.failed('acme', 'crm', 'a');
+    await store.disable('acme', 'crm', 'b');
+    await store.failed('acme', 'crm', 'c');
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    await expect(store.endpointState('acme', 'crm')).resolves.toMatchObject({ disabledAt: 'b' });
+    await store.enable('acme', 'crm');
+    const raw = new Redis(TEST_REDIS_URL);
+    try {
+      const ttl = await raw.pttl(`${replicas.prefix()}dlvep:acme:crm`);
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(300);
+    } finally {
+      raw.disconnect();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    await expect(store.endpointState('acme', 'crm')).resolves.toEqual({});
+  });
+
   it('rejects with StoreUnavailableError when Redis does not answer', async () => {
     const store = await replica(60_000, { unreachable: true });
     await expect(store.open('acme', eventId('down'), ['crm'])).rejects.toBeInstanceOf(

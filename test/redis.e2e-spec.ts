@@ -13,7 +13,7 @@ import {
   uniqueKeyPrefix,
 } from './support/redis';
 import { TcpProxy } from './support/tcp-proxy';
-import { BLOOIO_KEYS, KEYS, TEST_TENANT_ENV, testTenantsDocument } from './support/tenants.fixture';
+import { BLOOIO_KEYS, KEYS, testTenantsDocument } from './support/tenants.fixture';
 
 jest.setTimeout(30_000);
 
@@ -196,7 +196,6 @@ describeWithRedis('replicas sharing one Redis (e2e)', () => {
   /** A replica as a real process (`node dist/main.js`) on the same Redis prefix. */
   async function replicaProcess(upstream: BlooioSimulator, env: Record<string, string> = {}) {
     const { process: child, url } = await startGatewayProcess(testTenantsDocument(), {
-      ...TEST_TENANT_ENV,
       BLOOIO_BASE_URL: upstream.baseUrl,
       BLOOIO_MAX_RETRIES: '0',
       REDIS_URL: TEST_REDIS_URL,

@@ -120,6 +120,29 @@ describe('BlooioWebhookReceiver: events that wait for their record', () => {
     );
   });
 
+  it('says "recorded, not pushed" with the event id, and counts it, when only the dispatch keeps failing', async () => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate'] });
+    const { receiver, records, events, metrics, deliveries, deliver } = setUp();
+    await deliver('msg_unpushed');
+    deliveries.dispatch.mockRejectedValue(new StoreUnavailableError('down'));
+    const error = jest.spyOn(receiver['logger'], 'error').mockImplementation(() => undefined);
+    await records.save(
+      outboundRecord({ tenantId: 'solo', messageId: 'msg_unpushed', blooioKeyId: 'key-solo' }),
+    );
+    await jest.advanceTimersByTimeAsync(2_000 + 13 * 5_000);
+    expect(await receiver.pendingCount()).toBe(0);
+    const [event] = (await events.list('solo', { limit: 10 })).data;
+    expect(event).toBeDefined();
+    const lines = error.mock.calls.map(([line]) => String(line));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(`${event.id} of tenant solo was recorded, not pushed`);
+    expect(lines[0]).not.toMatch(/could not be recorded/);
+    const counted = await metrics.registry.getSingleMetricAsString('bgw_webhooks_received_total');
+    expect(counted).toContain(
+      'bgw_webhooks_received_total{tenant="solo",event="message.sent",outcome="not_pushed"} 1',
+    );
+  });
+
   it('delivers an event of a key no one shares after the 60 s window, with no record', async () => {
     jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate'] });
     const { receiver, events, deliver } = setUp();
@@ -183,9 +206,16 @@ describe('BlooioWebhookReceiver: pushing to the tenant endpoints', () => {
     const setup = setUp();
     await recorded(setup, 'msg_down');
     setup.deliveries.dispatch.mockRejectedValueOnce(new StoreUnavailableError('down'));
-    await expect(setup.deliver('msg_down')).rejects.toMatchObject({
+    const refused = await setup.deliver('msg_down').then(
+      () => undefined,
+      (error: ProblemException) => error,
+    );
+    expect(refused).toMatchObject({
       code: 'store_unavailable',
     } satisfies Partial<ProblemException>);
+    // The event is in the log by then: the detail must not say it was not recorded.
+    expect(refused!.problem.detail).toMatch(/retry it/);
+    expect(refused!.problem.detail).not.toMatch(/not recorded/);
     const retried = await setup.deliver('msg_down');
     expect(retried.outcome).toBe('duplicate');
     expect(setup.deliveries.dispatch).toHaveBeenCalledTimes(2);

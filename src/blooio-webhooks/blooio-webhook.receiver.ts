@@ -48,8 +48,20 @@ export { MAX_PENDING_RECHECKS } from './waiting-events';
 export const SIGNATURE_INVALID_DETAIL =
   "X-Blooio-Signature is missing, stale or does not match this tenant's signing secrets";
 
+/** True whatever part failed (the event may be recorded, not yet queued): a retry repeats nothing. */
 export const WEBHOOK_STORE_UNAVAILABLE_DETAIL =
-  'The gateway cannot reach its shared store; the event was not recorded (retry it)';
+  'The gateway cannot reach its shared store; the event is not fully handled yet (retry it: nothing is recorded or pushed twice)';
+
+/** The event is in the tenant's log, but the delivery queue did not take it (the store is down). */
+class NotPushedError extends StoreUnavailableError {
+  constructor(
+    readonly eventId: string,
+    cause: unknown,
+  ) {
+    super(cause);
+    this.name = 'NotPushedError';
+  }
+}
 
 /** A re-check that found the store down tries again this much later, this many times. */
 const STORE_RETRY_MS = 5_000;
@@ -191,10 +203,12 @@ export class BlooioWebhookReceiver implements OnApplicationShutdown {
         : { ...base, outcome: recorded };
     } catch (error) {
       if (error instanceof StoreUnavailableError) {
-        throw new ProblemException('store_unavailable', {
+        const problem = new ProblemException('store_unavailable', {
           detail: WEBHOOK_STORE_UNAVAILABLE_DETAIL,
           headers: { 'retry-after': '1' },
         });
+        problem.cause = error; // a re-check tells "recorded, not pushed" from "not recorded"
+        throw problem;
       }
       throw error;
     }
@@ -224,7 +238,13 @@ export class BlooioWebhookReceiver implements OnApplicationShutdown {
     // Pushed to the tenant's endpoints (idempotent per event): a duplicate dispatches the stored
     // event, so every delivery carries the first one's bytes, and a failed dispatch is retried.
     const stored = inserted ? gatewayEvent : await this.events.get(tenant.id, gatewayEvent.id);
-    await this.deliveries.dispatch(stored ?? gatewayEvent, receivedAtMs);
+    try {
+      await this.deliveries.dispatch(stored ?? gatewayEvent, receivedAtMs);
+    } catch (error) {
+      throw error instanceof StoreUnavailableError
+        ? new NotPushedError(gatewayEvent.id, error.cause)
+        : error;
+    }
     return inserted ? 'accepted' : 'duplicate';
   }
 
@@ -278,6 +298,18 @@ export class BlooioWebhookReceiver implements OnApplicationShutdown {
           afterMs: STORE_RETRY_MS,
           waiting: { ...waiting, storeRetries: waiting.storeRetries - 1 },
         };
+      }
+      const cause = error instanceof ProblemException ? error.cause : undefined;
+      if (cause instanceof NotPushedError) {
+        this.metrics.countWebhook(
+          waiting.tenantId,
+          isKnownEvent(waiting.event.event) ? waiting.event.event : 'other',
+          'not_pushed',
+        );
+        this.logger.error(
+          `Blooio event ${cause.eventId} of tenant ${waiting.tenantId} was recorded, not pushed to its endpoints (the delivery queue did not answer after it waited for its message record); POST /v1/events/${cause.eventId}/replay pushes it`,
+        );
+        return { again: false };
       }
       this.logger.error(
         `Blooio event ${waiting.eventId} of tenant ${waiting.tenantId} could not be recorded after waiting for its message record: ${(error as Error).message}`,

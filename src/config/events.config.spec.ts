@@ -13,6 +13,7 @@ describe('events configuration', () => {
       retryScheduleMs: [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000],
       deliveryTimeoutMs: 15_000,
       deliveryConcurrency: 8,
+      deliveryStalledMs: 30_000,
     });
   });
 
@@ -27,6 +28,7 @@ describe('events configuration', () => {
         EVENT_RETRY_SCHEDULE: '100ms, 2s,3m,1h',
         EVENT_DELIVERY_TIMEOUT_MS: '2500',
         EVENT_DELIVERY_CONCURRENCY: '2',
+        EVENT_DELIVERY_STALLED_MS: '2000',
       }),
     ).toEqual({
       messageRetentionSeconds: 3_600,
@@ -37,6 +39,7 @@ describe('events configuration', () => {
       retryScheduleMs: [100, 2_000, 180_000, 3_600_000],
       deliveryTimeoutMs: 2_500,
       deliveryConcurrency: 2,
+      deliveryStalledMs: 2_000,
     });
   });
 

@@ -20,6 +20,12 @@ export interface EventsConfig {
   deliveryTimeoutMs: number;
   /** Deliveries in flight per endpoint. */
   deliveryConcurrency: number;
+  /**
+   * Redis only: BullMQ's lock of a running delivery: a delivery whose replica died (kill -9, a lost
+   * host) is run again by another replica within about twice this (its lock expires, then a
+   * stalled check).
+   */
+  deliveryStalledMs: number;
 }
 
 export const DEFAULT_RETRY_SCHEDULE = '5s,5m,30m,2h,5h,10h,10h';
@@ -81,6 +87,7 @@ export function loadEventsConfig(env: NodeJS.ProcessEnv = process.env): EventsCo
     retryScheduleMs: readRetrySchedule(read),
     deliveryTimeoutMs: read.int('EVENT_DELIVERY_TIMEOUT_MS', 15_000, 100, 300_000),
     deliveryConcurrency: read.int('EVENT_DELIVERY_CONCURRENCY', 8, 1, 1_000),
+    deliveryStalledMs: read.int('EVENT_DELIVERY_STALLED_MS', 30_000, 1_000, 600_000),
   });
 }
 

@@ -9,11 +9,6 @@ export interface RedisConfig {
   keyPrefix: string;
   /** A command without an answer after this long fails (and the request with it, fail closed). */
   commandTimeoutMs: number;
-  /**
-   * BullMQ's lock of a running delivery: a delivery whose replica died (kill -9, a lost host) is
-   * run again by another replica within about twice this (its lock expires, then a stalled check).
-   */
-  deliveryStalledMs: number;
 }
 
 const KEY_PREFIX = /^[A-Za-z0-9][A-Za-z0-9:_.{}-]{0,63}$/;
@@ -30,7 +25,6 @@ export function loadRedisConfig(env: NodeJS.ProcessEnv = process.env): RedisConf
       '1 to 64 letters, digits or :_.{}-',
     ),
     commandTimeoutMs: read.int('REDIS_COMMAND_TIMEOUT_MS', 1_000, 10, 60_000),
-    deliveryStalledMs: read.int('EVENT_DELIVERY_STALLED_MS', 30_000, 1_000, 600_000),
   });
 }
 

@@ -16,7 +16,6 @@ import { REPLAY_REQUEST_EXAMPLES, REPLAY_RESULT_EXAMPLES } from './dto/webhook-e
 import { EVENT_LOG_STORE, type EventLogStore } from './event-log-store.interface';
 import { EVENT_ID_PATTERN } from './gateway-event';
 import {
-  endpointNotFound,
   EVENT_ROUTE_BODY_PROBLEMS,
   EVENT_ROUTE_PROBLEMS,
   eventNotFound,
@@ -139,15 +138,9 @@ export class EventsController {
   ): Promise<ReplayResultDto> {
     const tenantId = principal.tenant.id;
     const endpointIds = body.endpointIds ?? undefined; // null is absent, as for every optional field
-    // Checked here, in this order, so that the answer does not depend on what the queue checks.
-    if (!(await this.events.get(tenantId, eventId))) throw eventNotFound();
-    if (endpointIds) {
-      const known = new Set((await this.deliveries.endpoints(tenantId)).map(({ id }) => id));
-      const unknown = endpointIds.find((id) => !known.has(id));
-      if (unknown !== undefined) throw endpointNotFound(unknown);
-    }
+    // The event first (404 event_not_found), then each endpoint named: `replay` throws
+    // endpointNotFound() for one that is not the tenant's, before it queues anything.
     const result = await this.deliveries.replay(tenantId, eventId, endpointIds);
-    // The event expired between the two reads.
     if (!result) throw eventNotFound();
     return { eventId: result.eventId, endpointIds: result.endpointIds };
   }

@@ -140,12 +140,13 @@ export class WebhookEndpointsController {
 
 /**
  * An endpoint as the routes answer it: exactly the documented fields (whatever else the
- * implementation keeps), and a URL's user and password, which are credentials, masked.
+ * implementation keeps). Its URL is shown as configured: one holding credentials is refused at
+ * boot (common/webhook-url.ts), so there is none to mask.
  */
 function shownEndpoint(endpoint: EndpointStatus): WebhookEndpointDto {
   return {
     id: endpoint.id,
-    url: maskedCredentials(endpoint.url),
+    url: endpoint.url,
     events: [...endpoint.events],
     state: endpoint.state,
     ...(endpoint.lastSuccessAt !== undefined && { lastSuccessAt: endpoint.lastSuccessAt }),
@@ -160,17 +161,4 @@ function shownResult(result: TestDeliveryResult): TestDeliveryResultDto {
     ...(result.error !== undefined && { error: result.error }),
     durationMs: result.durationMs,
   };
-}
-
-export function maskedCredentials(url: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return url;
-  }
-  if (!parsed.username && !parsed.password) return url;
-  parsed.username = '***';
-  parsed.password = parsed.password ? '***' : '';
-  return parsed.href;
 }

@@ -21,4 +21,5 @@ export type CircuitState = 'closed' | 'open' | 'half-open';
  * How a Blooio webhook delivery ended, as bgw_webhooks_received_total counts it: recorded, already
  * recorded, not the path tenant's to have (answered 204, never relayed), or refused (401, 400).
  */
-export type WebhookOutcome = 'accepted' | 'duplicate' | 'unroutable' | 'rejected';
+/** `not_pushed`: a re-checked event recorded, but its delivery queue never took it (logged). */
+export type WebhookOutcome = 'accepted' | 'duplicate' | 'unroutable' | 'rejected' | 'not_pushed';

@@ -98,6 +98,20 @@ const FAST_BACKOFF: HandlerErrorBackoff = { baseMs: 30, capMs: 60 };
  * on a real Redis (e2e), so that the two cannot drift apart. `queueUnderTest` makes a fresh queue;
  * the contract closes each one after its test.
  */
+/** A handler that takes `ms` per run and tracks how many ran at once (now, and at most). */
+export function slowHandler(ms: number) {
+  let inFlight = 0;
+  let most = 0;
+  const handler = recordingHandler(async () => {
+    inFlight += 1;
+    most = Math.max(most, inFlight);
+    await sleep(ms);
+    inFlight -= 1;
+    return { kind: 'done' };
+  });
+  return Object.assign(handler, { inFlight: () => inFlight, most: () => most });
+}
+
 export function eventDeliveryQueueContract(
   queueUnderTest: (options: ContractQueueOptions) => Promise<EventDeliveryQueue>,
 ): void {
@@ -230,19 +244,11 @@ export function eventDeliveryQueueContract(
   describe('lanes', () => {
     it('runs at most `concurrency` attempts at once per endpoint, and all of them in the end', async () => {
       const queue = await open();
-      let inFlight = 0;
-      let most = 0;
-      const handler = recordingHandler(async () => {
-        inFlight += 1;
-        most = Math.max(most, inFlight);
-        await sleep(40);
-        inFlight -= 1;
-        return { kind: 'done' };
-      });
+      const handler = slowHandler(40);
       await queue.start([CRM], handler, 3);
       await queue.enqueue(deliveryJobs(CRM, 12));
-      await waitFor('twelve runs', () => handler.runs.length === 12 && inFlight === 0);
-      expect(most).toBe(3);
+      await waitFor('twelve runs', () => handler.runs.length === 12 && handler.inFlight() === 0);
+      expect(handler.most()).toBe(3);
     });
 
     it('keeps a hanging endpoint to its own lane: another endpoint’s jobs all complete quickly', async () => {
@@ -311,6 +317,23 @@ export function eventDeliveryQueueContract(
       await queue.resume(CRM);
       await waitFor('the second attempt', () => handler.runs.length === 2);
       expect(handler.runs[1].attempt).toBe(2);
+    });
+    it('re-queues a held job (the handler paused its endpoint) without counting an attempt', async () => {
+      const queue = await open();
+      const handler = recordingHandler(async (job, _attempt, runs) => {
+        if (runs.length > 1) return { kind: 'done' };
+        await queue.pause(job);
+        return { kind: 'hold' };
+      });
+      await queue.start([CRM], handler, 1);
+      await queue.enqueue([deliveryJob()]);
+      await waitFor('the held run', () => handler.runs.length === 1);
+      await sleep(300);
+      expect(handler.runs).toHaveLength(1);
+      expect(countOf(await queue.counts(), CRM, 'paused')).toBe(1);
+      await queue.resume(CRM);
+      await waitFor('the run after resume', () => handler.runs.length === 2);
+      expect(handler.runs.map((run) => run.attempt)).toEqual([1, 1]);
     });
   });
 

@@ -8,7 +8,7 @@ import type {
 } from '../../src/events/delivery/event-deliveries.interface';
 import type { EventLogStore } from '../../src/events/event-log-store.interface';
 import type { GatewayEvent } from '../../src/events/gateway-event';
-import { ProblemException } from '../../src/problems/problem.exception';
+import { endpointNotFound } from '../../src/events/event-routes.problems';
 
 /** A secret the fake's endpoints carry, as the tenant file's would: no answer may ever show it. */
 export const FAKE_ENDPOINT_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
@@ -78,7 +78,7 @@ export class FakeEventDeliveries implements EventDeliveries {
     const endpoints = this.endpointsOf.get(tenantId) ?? [];
     const unknown = endpointIds?.find((id) => !endpoints.some((endpoint) => endpoint.id === id));
     if (unknown !== undefined) {
-      throw new ProblemException('endpoint_not_found', { detail: `unknown endpoint ${unknown}` });
+      throw endpointNotFound(unknown);
     }
     const chosen =
       endpointIds ??
@@ -89,11 +89,6 @@ export class FakeEventDeliveries implements EventDeliveries {
   endpoints(tenantId: string): Promise<EndpointStatus[]> {
     this.calls.push({ method: 'endpoints', args: [tenantId] });
     return Promise.resolve(this.endpointsOf.get(tenantId) ?? []);
-  }
-
-  endpoint(tenantId: string, endpointId: string): Promise<EndpointStatus | undefined> {
-    this.calls.push({ method: 'endpoint', args: [tenantId, endpointId] });
-    return Promise.resolve(this.find(tenantId, endpointId));
   }
 
   test(tenantId: string, endpointId: string): Promise<TestDeliveryResult | undefined> {

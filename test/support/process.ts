@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { TEST_TENANT_ENV } from './tenants.fixture';
 
 export const DIST = join(__dirname, '..', '..', 'dist');
 
@@ -72,8 +73,9 @@ export function runNode(
 }
 
 /**
- * The built gateway as a real process (`node dist/main.js`, production mode) on a free port, with
- * `tenants` as its TENANTS_FILE; resolves once it is ready.
+ * The built gateway as a real process (`node dist/main.js`, NODE_ENV=production) on a loopback port
+ * of its own, with `tenants` as its TENANTS_FILE (the fixture's ${…} variables set), plus `env`;
+ * resolves once it is ready.
  */
 export async function startGatewayProcess(
   tenants: unknown,
@@ -84,6 +86,7 @@ export async function startGatewayProcess(
   writeFileSync(tenantsFile, JSON.stringify(tenants));
   const child = runNode(distFile('main.js'), [], {
     env: {
+      ...TEST_TENANT_ENV,
       NODE_ENV: 'production',
       HOST: '127.0.0.1',
       PORT: String(port),
@@ -93,7 +96,7 @@ export async function startGatewayProcess(
     },
   });
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 15_000;
+  const deadline = Date.now() + 20_000;
   for (;;) {
     const ready = await fetch(`${url}/health/ready`).then(
       (answer) => answer.ok,

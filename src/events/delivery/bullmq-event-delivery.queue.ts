@@ -11,7 +11,7 @@ import {
   jobIdInLane,
   laneCounts,
   laneOf,
-  logHandlerError,
+  HandlerErrorLog,
   describeError,
 } from './delivery-lanes';
 import type {
@@ -35,6 +35,8 @@ interface Lane {
   ref: EndpointRef;
   queue: Queue<LaneJobData, void, string>;
   worker?: Worker<LaneJobData, void, string>;
+  /** Whether the lane's global concurrency (over every replica) is set, or being set, in Redis. */
+  limited?: boolean;
 }
 
 /** A run of this process's workers, to hand back to the queue when the grace period is over. */
@@ -74,8 +76,9 @@ const WORKER_ERROR_LOG_EVERY_MS = 60_000;
 
 /**
  * The delivery queue with Redis: BullMQ (OSS). One BullMQ queue and one worker per endpoint lane,
- * which is how BullMQ OSS isolates an endpoint: a worker's `concurrency` is its lane's, and a
- * hanging endpoint fills only its own worker (per-group concurrency is BullMQ Pro's "groups",
+ * which is how BullMQ OSS isolates an endpoint: the lane's global concurrency (every replica's
+ * workers together) and each worker's `concurrency` are the lane's, and a hanging endpoint fills
+ * only its own workers (per-group concurrency is BullMQ Pro's "groups",
  * which this does not use). Jobs survive restarts and are shared by every replica's workers.
  *
  * - Idempotent enqueue: a job's BullMQ id is `<event id>.r<replay>` in its lane's queue; BullMQ
@@ -92,6 +95,7 @@ const WORKER_ERROR_LOG_EVERY_MS = 60_000;
  */
 export class BullmqEventDeliveryQueue implements EventDeliveryQueue {
   private readonly logger = new Logger(BullmqEventDeliveryQueue.name);
+  private readonly handlerErrors = new HandlerErrorLog(this.logger);
   private readonly producer: Redis;
   private readonly workerConnection: Redis;
   private readonly lanes = new Map<string, Lane>();
@@ -177,6 +181,22 @@ export class BullmqEventDeliveryQueue implements EventDeliveryQueue {
       ),
     );
     if (this.handler) for (const lane of byLane.keys()) this.startWorker(lane);
+  }
+
+  /**
+   * Bounds the lane's running jobs over every replica's workers to `concurrency` (BullMQ's global
+   * concurrency, kept in the queue's meta key): each worker's own `concurrency` alone would allow
+   * `concurrency` per replica. Set once per lane and process; tried again on the next enqueue when
+   * Redis did not answer.
+   */
+  private limit(lane: Lane): void {
+    if (this.closing || !this.handler || lane.limited) return;
+    lane.limited = true;
+    this.bounded('set the global concurrency', () =>
+      lane.queue.setGlobalConcurrency(this.concurrency),
+    ).catch(() => {
+      lane.limited = false;
+    });
   }
 
   /** Pauses the lane's BullMQ queue: every replica's worker of that lane stops taking its jobs. */
@@ -266,6 +286,7 @@ export class BullmqEventDeliveryQueue implements EventDeliveryQueue {
   }
 
   private startWorker(lane: Lane): void {
+    this.limit(lane);
     if (lane.worker || this.closing) return;
     const worker = new Worker<LaneJobData, void, string>(
       lane.queue.name,
@@ -325,8 +346,7 @@ export class BullmqEventDeliveryQueue implements EventDeliveryQueue {
     try {
       result = await this.handler!(copyOf(job.data.job), attempt);
     } catch (error) {
-      logHandlerError(
-        this.logger,
+      this.handlerErrors.log(
         job.data.job,
         attempt,
         handlerErrorDelay(this.backoff, job.attemptsMade + 1),
@@ -335,8 +355,10 @@ export class BullmqEventDeliveryQueue implements EventDeliveryQueue {
       throw error;
     }
     if (result.kind === 'done') return;
-    await job.updateData({ job: job.data.job, attempt: attempt + 1 });
-    await job.moveToDelayed(Date.now() + Math.max(0, result.delayMs), token);
+    // Held: back to its (paused) lane as it was; a retry: the next attempt, after its wait.
+    if (result.kind === 'retry') await job.updateData({ job: job.data.job, attempt: attempt + 1 });
+    const delayMs = result.kind === 'retry' ? Math.max(0, result.delayMs) : 0;
+    await job.moveToDelayed(Date.now() + delayMs, token);
     throw new DelayedError();
   }
 

@@ -86,24 +86,44 @@ export function describeError(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
-/** Logs a handler's throw the same way in both queues (no payload: it is the tenant's data). */
-export function logHandlerError(
-  logger: Logger,
-  job: DeliveryJob,
-  attempt: number,
-  retryInMs: number,
-  error: unknown,
-): void {
-  logger.error(
-    {
-      tenantId: job.tenantId,
-      endpointId: job.endpointId,
-      eventId: job.eventId,
-      replay: job.replay,
-      attempt,
-      retryInMs,
-      error: describeError(error),
-    },
-    'delivery handler failed; the job runs again later (not counted as an attempt)',
-  );
+/** A lane's handler throws are logged at most once per this (the store being down fails them all). */
+export const HANDLER_ERROR_LOG_EVERY_MS = 60_000;
+
+/**
+ * Logs a handler's throw the same way in both queues (no payload: it is the tenant's data), at most
+ * once per lane and `everyMs`: while the store is down every job of every lane throws on each run,
+ * so the next line says how many throws were left out since the last one.
+ */
+export class HandlerErrorLog {
+  private readonly lanes = new Map<string, { loggedAt: number; suppressed: number }>();
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly everyMs = HANDLER_ERROR_LOG_EVERY_MS,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  log(job: DeliveryJob, attempt: number, retryInMs: number, error: unknown): void {
+    const lane = laneName(job);
+    const now = this.now();
+    const last = this.lanes.get(lane);
+    if (last && now - last.loggedAt < this.everyMs) {
+      last.suppressed += 1;
+      return;
+    }
+    this.lanes.set(lane, { loggedAt: now, suppressed: 0 });
+    this.logger.error(
+      {
+        tenantId: job.tenantId,
+        endpointId: job.endpointId,
+        eventId: job.eventId,
+        replay: job.replay,
+        attempt,
+        retryInMs,
+        error: describeError(error),
+        ...(last && last.suppressed > 0 && { notLoggedSinceLastLine: last.suppressed }),
+      },
+      `delivery handler failed; the job runs again later (not counted as an attempt; at most one line per endpoint every ${this.everyMs / 1_000} s)`,
+    );
+  }
 }

@@ -75,8 +75,6 @@ export interface EventDeliveries {
     endpointIds?: readonly string[],
   ): Promise<ReplayResult | undefined>;
   endpoints(tenantId: string): Promise<EndpointStatus[]>;
-  /** Undefined when the tenant has no endpoint of that id. */
-  endpoint(tenantId: string, endpointId: string): Promise<EndpointStatus | undefined>;
   /** Sends a signed `webhook.test` now, outside the queue. Undefined for an unknown endpoint. */
   test(tenantId: string, endpointId: string): Promise<TestDeliveryResult | undefined>;
   /** Clears a 410's disable and lets its queued deliveries run. Undefined for an unknown endpoint. */

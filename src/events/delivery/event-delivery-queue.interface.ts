@@ -28,7 +28,12 @@ export type DeliveryAttemptResult =
   /** Delivered, or finished for good (the last attempt failed): the queue forgets the job. */
   | { kind: 'done' }
   /** Run the job again after this wait (the next attempt of the schedule). */
-  | { kind: 'retry'; delayMs: number };
+  | { kind: 'retry'; delayMs: number }
+  /**
+   * Not attempted (its endpoint is disabled, and the handler paused its lane): queue it again as
+   * it was, the same attempt number next time; it runs once the lane is resumed.
+   */
+  | { kind: 'hold' };
 
 /**
  * One attempt of a job. `attempt` is 1 for the first attempt of this job (a replay starts at 1

@@ -32,11 +32,12 @@ describe('the delivery queue provider', () => {
     await queue.close(0);
   });
 
-  it('reads EVENT_DELIVERY_STALLED_MS, 1 s at least', () => {
-    expect(loadRedisConfig({}).deliveryStalledMs).toBe(30_000);
-    expect(loadRedisConfig({ EVENT_DELIVERY_STALLED_MS: '2000' }).deliveryStalledMs).toBe(2_000);
-    expect(() => loadRedisConfig({ EVENT_DELIVERY_STALLED_MS: '10' })).toThrow(
+  it('reads EVENT_DELIVERY_STALLED_MS with the other EVENT_* settings, 1 s at least', () => {
+    expect(loadEventsConfig({}).deliveryStalledMs).toBe(30_000);
+    expect(loadEventsConfig({ EVENT_DELIVERY_STALLED_MS: '2000' }).deliveryStalledMs).toBe(2_000);
+    expect(() => loadEventsConfig({ EVENT_DELIVERY_STALLED_MS: '10' })).toThrow(
       /EVENT_DELIVERY_STALLED_MS/,
     );
+    expect(loadRedisConfig({})).not.toHaveProperty('deliveryStalledMs');
   });
 });

@@ -1,8 +1,8 @@
-import { Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { BullModule, getSharedConfigToken } from '@nestjs/bullmq';
 import type { QueueOptions } from 'bullmq';
-import { appConfig, type AppConfig } from '../../config/app.config';
+import { appConfig } from '../../config/app.config';
 import { eventsConfig, type EventsConfig } from '../../config/events.config';
 import { redisConfig, type RedisConfig } from '../../config/redis.config';
 import { BullmqEventDeliveryQueue } from './bullmq-event-delivery.queue';
@@ -43,33 +43,16 @@ export function createEventDeliveryQueue(
     prefix: bull.prefix ?? bullmqPrefix(redis.keyPrefix),
     finishedRetentionMs,
     maxFinishedPerLane: events.eventLogMaxEntries,
-    stalledMs: redis.deliveryStalledMs,
+    stalledMs: events.deliveryStalledMs,
     commandTimeoutMs: redis.commandTimeoutMs,
   });
-}
-
-/**
- * Closes the queue at shutdown, after the HTTP server has drained (nothing enqueues any more) and
- * before the Redis connection the handler's stores use: running deliveries get SHUTDOWN_GRACE_MS
- * to finish, then BullMQ hands the rest back to the queue (memory drops them).
- */
-@Injectable()
-export class EventDeliveryQueueShutdown implements OnApplicationShutdown {
-  constructor(
-    @Inject(EVENT_DELIVERY_QUEUE) private readonly queue: EventDeliveryQueue,
-    @Inject(appConfig.KEY) private readonly app: AppConfig,
-  ) {}
-
-  onApplicationShutdown(): Promise<void> {
-    return this.queue.close(this.app.shutdownGraceMs);
-  }
 }
 
 /**
  * EVENT_DELIVERY_QUEUE: BullMQ with REDIS_URL (durable, shared by replicas), else in memory. The
  * connection and prefix are @nestjs/bullmq's shared configuration (BullModule.forRootAsync); the
  * queues themselves are made per endpoint lane at run time, since endpoints come from the tenant
- * file rather than from decorators.
+ * file rather than from decorators. Closed by EventDeliveryLifecycle (its one owner) at shutdown.
  */
 @Module({
   imports: [
@@ -88,7 +71,6 @@ export class EventDeliveryQueueShutdown implements OnApplicationShutdown {
       inject: [eventsConfig.KEY, redisConfig.KEY, getSharedConfigToken()],
       useFactory: createEventDeliveryQueue,
     },
-    EventDeliveryQueueShutdown,
   ],
   exports: [EVENT_DELIVERY_QUEUE],
 })

@@ -1,8 +1,8 @@
 import {
-  type BeforeApplicationShutdown,
   Inject,
   Injectable,
   type OnApplicationBootstrap,
+  type OnApplicationShutdown,
   type Provider,
 } from '@nestjs/common';
 import { appConfig, type AppConfig } from '../../config/app.config';
@@ -21,12 +21,14 @@ import { RedisDeliveryStore } from './redis-delivery.store';
 import { RetryPolicy } from './retry-policy';
 
 /**
- * Starts every endpoint's lane once the app is up, and closes the queue (EventDeliveryQueueModule's
- * EVENT_DELIVERY_QUEUE) before any shutdown hook runs, so that attempts finishing within the grace
- * still record into Redis before its connection closes.
+ * Starts every endpoint's lane once the app is up, and is the one owner of the queue's close
+ * (EventDeliveryQueueModule's EVENT_DELIVERY_QUEUE): at application shutdown, that is after the
+ * HTTP listener has closed and its requests drained (nothing enqueues any more, so no webhook is
+ * answered 503 for a closed queue), and before the global RedisModule's own shutdown hook (global
+ * modules' hooks run last), so that attempts finishing within the grace still record into Redis.
  */
 @Injectable()
-export class EventDeliveryLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class EventDeliveryLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
     @Inject(EVENT_DELIVERIES) private readonly deliveries: EventDeliveryService,
     @Inject(eventsConfig.KEY) private readonly events: EventsConfig,
@@ -37,8 +39,8 @@ export class EventDeliveryLifecycle implements OnApplicationBootstrap, BeforeApp
     return this.deliveries.start();
   }
 
-  /** Running attempts get one attempt's time to finish, within the shutdown grace. */
-  beforeApplicationShutdown(): Promise<void> {
+  /** Running attempts get min(EVENT_DELIVERY_TIMEOUT_MS, SHUTDOWN_GRACE_MS) to finish. */
+  onApplicationShutdown(): Promise<void> {
     return this.deliveries.stop(Math.min(this.events.deliveryTimeoutMs, this.app.shutdownGraceMs));
   }
 }
@@ -82,6 +84,8 @@ export const EVENT_DELIVERY_PROVIDERS: Provider[] = [
         client: new EndpointClient({ timeoutMs: config.deliveryTimeoutMs }),
         policy: new RetryPolicy(config.retryScheduleMs),
         concurrency: config.deliveryConcurrency,
+        maxJobsPerLane: config.eventLogMaxEntries,
+        retentionMs: config.eventRetentionSeconds * 1_000,
       }),
   },
   EventDeliveryLifecycle,

@@ -10,7 +10,7 @@ import type { GatewayEvent } from '../gateway-event';
 import { MemoryEventLogStore } from '../memory-event-log.store';
 import { verifyWebhook } from '../signing/standard-webhooks';
 import type { EndpointAnswer, EndpointClient } from './endpoint.client';
-import { EventDeliveryService, newEventId, subscribes } from './event-delivery.service';
+import { EventDeliveryService, subscribes } from './event-delivery.service';
 import { MemoryDeliveryStore } from './memory-delivery.store';
 import { MemoryEventDeliveryQueue } from './memory-event-delivery.queue';
 import { RetryPolicy } from './retry-policy';
@@ -74,7 +74,10 @@ class ScriptedClient {
   }
 }
 
-function setUp(schedule = [10, 20]) {
+function setUp(
+  schedule = [10, 20],
+  limits: { maxJobsPerLane?: number; retentionMs?: number; now?: () => number } = {},
+) {
   const registry = new TenantRegistry(
     [
       tenant('acme', [
@@ -101,6 +104,9 @@ function setUp(schedule = [10, 20]) {
     policy: new RetryPolicy(schedule, () => 0.5),
     metrics,
     concurrency: 2,
+    maxJobsPerLane: limits.maxJobsPerLane ?? 1_000,
+    retentionMs: limits.retentionMs ?? 60_000,
+    ...(limits.now && { now: limits.now }),
   });
   const receive = async (event: GatewayEvent) => {
     await log.insert(event, Date.now());
@@ -110,6 +116,11 @@ function setUp(schedule = [10, 20]) {
 }
 
 const EVENT = deliveredEvent('svc', { tenantId: 'acme' });
+
+/** acme's endpoint as GET /v1/webhook-endpoints lists it. */
+async function endpointStatus(s: { service: EventDeliveryService }, id: string) {
+  return (await s.service.endpoints('acme')).find((endpoint) => endpoint.id === id);
+}
 
 async function until(check: () => boolean | Promise<boolean>, timeoutMs = 3_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -131,11 +142,6 @@ describe('subscribes', () => {
     expect(subscribes({ events: ['webhook.test'] }, 'webhook.test')).toBe(false);
     expect(subscribes({ events: ['message.sent'] }, 'message.read')).toBe(false);
     expect(subscribes({ events: ['message.sent', 'message.read'] }, 'message.read')).toBe(true);
-  });
-
-  it('makes event ids of the log’s form', () => {
-    expect(newEventId()).toMatch(/^evt_[a-z2-7]{26}$/);
-    expect(newEventId()).not.toBe(newEventId());
   });
 });
 
@@ -172,7 +178,7 @@ describe('EventDeliveryService', () => {
       'billing',
       'audit',
     ]);
-    const crm = await s.service.endpoint('acme', 'crm');
+    const crm = await endpointStatus(s, 'crm');
     expect(crm).toMatchObject({ id: 'crm', state: 'enabled', lastSuccessAt: expect.any(String) });
     expect(JSON.stringify(await s.service.endpoints('acme'))).not.toContain(SECRET);
     // The same event dispatched again (Blooio's retry, another replica) queues nothing new.
@@ -208,7 +214,7 @@ describe('EventDeliveryService', () => {
       durationMs: 3,
     });
     expect(audit).not.toHaveProperty('nextAttemptAt');
-    const status = await s.service.endpoint('acme', 'audit');
+    const status = await endpointStatus(s, 'audit');
     expect(status).not.toHaveProperty('failingSince');
     const metric = await s.metrics.registry.getSingleMetricAsString('bgw_event_deliveries_total');
     expect(metric).toContain('{tenant="acme",endpoint="audit",outcome="retried"} 2');
@@ -227,7 +233,7 @@ describe('EventDeliveryService', () => {
     const failed = await stateOf(s, 'audit');
     expect(failed!.attempts).toHaveLength(3);
     expect(failed).not.toHaveProperty('nextAttemptAt');
-    expect(await s.service.endpoint('acme', 'audit')).toMatchObject({
+    expect(await endpointStatus(s, 'audit')).toMatchObject({
       state: 'enabled',
       failingSince: failed!.attempts[0].at,
     });
@@ -240,7 +246,7 @@ describe('EventDeliveryService', () => {
     s.client.answer('audit', { status: 410 }, { status: 200 });
     await s.service.start();
     await s.receive(EVENT);
-    await until(async () => (await s.service.endpoint('acme', 'audit'))?.state === 'disabled');
+    await until(async () => (await endpointStatus(s, 'audit'))?.state === 'disabled');
     const second = deliveredEvent('svc-2', { tenantId: 'acme' });
     await s.receive(second);
     await until(async () => (await stateOf(s, 'crm', second.id))?.state === 'delivered');
@@ -286,11 +292,15 @@ describe('EventDeliveryService', () => {
     await s.receive(EVENT);
     await expect(s.service.replay('globex', EVENT.id)).resolves.toBeUndefined();
     await expect(s.service.replay('acme', eventId('nope'))).resolves.toBeUndefined();
+    const sent = s.client.sent.length;
     await expect(s.service.replay('acme', EVENT.id, ['crm', 'nope'])).rejects.toMatchObject({
       code: 'endpoint_not_found',
+      problem: { detail: 'No webhook endpoint nope for this tenant' },
     } satisfies Partial<ProblemException>);
+    // Nothing queued, not even to the known one.
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(s.client.sent).toHaveLength(sent);
     await expect(s.service.deliveriesOf('globex', EVENT.id)).resolves.toEqual([]);
-    await expect(s.service.endpoint('acme', 'nope')).resolves.toBeUndefined();
     await expect(s.service.test('globex', 'audit')).resolves.toBeUndefined();
     await expect(s.service.enable('nobody', 'crm')).resolves.toBeUndefined();
     await expect(s.service.endpoints('nobody')).resolves.toEqual([]);
@@ -360,5 +370,98 @@ describe('EventDeliveryService', () => {
     expect(s.client.to('audit')).toHaveLength(0);
     await s.service.enable('acme', 'audit');
     await until(async () => (await stateOf(s, 'audit'))?.state === 'delivered');
+  });
+
+  it('fails a delivery at once when its endpoint already holds maxJobsPerLane jobs, logged once and counted', async () => {
+    let offsetMs = 0;
+    s = setUp([10], { maxJobsPerLane: 2, now: () => Date.now() + offsetMs });
+    await s.store.disable('acme', 'audit', new Date().toISOString());
+    await s.service.start();
+    const warn = jest.spyOn(s.service['logger'], 'warn').mockImplementation(() => undefined);
+    const events = ['full-1', 'full-2', 'full-3', 'full-4'].map((id) =>
+      deliveredEvent(id, { tenantId: 'acme' }),
+    );
+    for (const event of events) {
+      offsetMs += 2_000; // past the counts' reuse
+      await s.receive(event);
+    }
+    expect(await s.queue.counts()).toContainEqual({
+      tenantId: 'acme',
+      endpointId: 'audit',
+      state: 'paused',
+      count: 2,
+    });
+    for (const event of events.slice(2)) {
+      const audit = await stateOf(s, 'audit', event.id);
+      expect(audit).toMatchObject({ state: 'failed' });
+      expect(audit!.attempts).toEqual([
+        { at: expect.any(String), error: expect.stringMatching(/^queue full: 2 /), durationMs: 0 },
+      ]);
+    }
+    expect((await stateOf(s, 'audit', events[1].id))!.state).toBe('pending');
+    // The other endpoints' lanes are not full: delivered.
+    await until(async () => (await stateOf(s, 'crm', events[3].id))?.state === 'delivered');
+    const full = warn.mock.calls.filter(([line]) => String(line).includes('is full'));
+    expect(full).toHaveLength(1);
+    const metric = await s.metrics.registry.getSingleMetricAsString('bgw_event_deliveries_total');
+    expect(metric).toContain('{tenant="acme",endpoint="audit",outcome="failed"} 2');
+  });
+
+  it('fails unsent a job older than the retention (since its receipt)', async () => {
+    s = setUp([10], { retentionMs: 60_000 });
+    await s.service.start();
+    await s.log.insert(EVENT, Date.now());
+    await s.service.dispatch(EVENT, Date.now() - 61_000);
+    await until(async () => (await stateOf(s, 'audit'))?.state === 'failed');
+    expect(s.client.to('audit')).toHaveLength(0);
+    expect((await stateOf(s, 'audit'))!.attempts[0].error).toMatch(/^expired/);
+    const metric = await s.metrics.registry.getSingleMetricAsString('bgw_event_deliveries_total');
+    expect(metric).toContain('{tenant="acme",endpoint="audit",outcome="failed"} 1');
+  });
+
+  it('records nothing of an attempt the shutdown cuts (the client destroyed under it)', async () => {
+    s = setUp([10]);
+    let cut: (() => void) | undefined;
+    const post = s.client.post.bind(s.client);
+    jest.spyOn(s.client, 'post').mockImplementation((url, body, headers) => {
+      if (!url.endsWith('/audit')) return post(url, body, headers);
+      s.client.sent.push({ url, body, headers });
+      // What the real client answers when destroyed mid-request.
+      return new Promise((resolve) => {
+        cut = () =>
+          resolve({ ok: false, error: 'network error (UND_ERR_DESTROYED)', durationMs: 9 });
+      });
+    });
+    jest.spyOn(s.client, 'destroy').mockImplementation(() => {
+      cut?.();
+      return Promise.resolve();
+    });
+    await s.service.start();
+    await s.receive(EVENT);
+    await until(() => s.client.to('audit').length === 1);
+    await s.service.stop(20);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await stateOf(s, 'audit')).toMatchObject({ state: 'pending', attempts: [] });
+    expect(await s.store.endpointState('acme', 'audit')).toEqual({});
+    const metric = await s.metrics.registry.getSingleMetricAsString('bgw_event_deliveries_total');
+    expect(metric).not.toContain('endpoint="audit"');
+  });
+
+  it('holds a job found with its endpoint disabled without using up an attempt of the schedule', async () => {
+    s = setUp([10]); // two attempts
+    s.client.answer('audit', { status: 500 }, { status: 200 });
+    // Disabled by another replica: this one's lane is not paused yet, so the job runs and holds.
+    await s.service.start();
+    await s.store.disable('acme', 'audit', new Date().toISOString());
+    await s.receive(EVENT);
+    await until(async () =>
+      (await s.queue.counts()).some(
+        (count) => count.endpointId === 'audit' && count.state === 'paused' && count.count === 1,
+      ),
+    );
+    expect(s.client.to('audit')).toHaveLength(0);
+    await s.service.enable('acme', 'audit');
+    await until(async () => (await stateOf(s, 'audit'))?.state === 'delivered');
+    expect((await stateOf(s, 'audit'))!.attempts.map((a) => a.status)).toEqual([500, 200]);
   });
 });

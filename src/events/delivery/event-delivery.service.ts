@@ -1,12 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { subscribesTo } from '../../common/gateway-event-types';
 import type { GatewayMetrics } from '../../metrics/gateway.metrics';
-import { ProblemException } from '../../problems/problem.exception';
 import { StoreUnavailableError } from '../../redis/store-unavailable.error';
 import type { TenantRegistry } from '../../tenants/tenant-registry';
 import type { Tenant, WebhookEndpoint } from '../../tenants/tenant';
 import type { EventLogStore } from '../event-log-store.interface';
+import { newEventId } from '../event-id';
+import { endpointNotFound } from '../event-routes.problems';
 import type { GatewayEvent } from '../gateway-event';
 import { webhookHeaders } from '../signing/standard-webhooks';
 import type { DeliveryStore, EndpointState } from './delivery-store.interface';
@@ -37,12 +37,27 @@ export interface EventDeliveryServiceDeps {
   metrics: GatewayMetrics;
   /** Deliveries in flight per endpoint (EVENT_DELIVERY_CONCURRENCY). */
   concurrency: number;
+  /**
+   * The most jobs one endpoint's lane holds (waiting, delayed, running or held by a 410), the
+   * gateway's EVENT_LOG_MAX_ENTRIES: past it a new delivery to that endpoint fails at once
+   * (`queue full`) rather than growing memory or Redis without bound.
+   */
+  maxJobsPerLane: number;
+  /** EVENT_RETENTION_SECONDS in ms: a job older than this (since its receipt) fails unsent. */
+  retentionMs: number;
   now?: () => number;
 }
 
-/** A held lane's job comes back at once when the lane resumes. */
-const HELD: DeliveryAttemptResult = { kind: 'retry', delayMs: 0 };
+/** How long the lanes' counts are reused by dispatch before they are read again. */
+const LANE_COUNTS_TTL_MS = 1_000;
+/** A lane's "queue full" is logged at most once per this. */
+const QUEUE_FULL_LOG_EVERY_MS = 60_000;
+
+/** A held lane's job comes back, as the same attempt, when the lane resumes. */
+const HELD: DeliveryAttemptResult = { kind: 'hold' };
 const DONE: DeliveryAttemptResult = { kind: 'done' };
+/** The next attempt, as soon as the (paused) lane resumes. */
+const AFTER_ENABLE: DeliveryAttemptResult = { kind: 'retry', delayMs: 0 };
 
 /**
  * Pushing events to tenant endpoints (DESIGN §11): one queue job per subscribed endpoint, each
@@ -53,6 +68,10 @@ const DONE: DeliveryAttemptResult = { kind: 'done' };
 export class EventDeliveryService implements EventDeliveries {
   private readonly logger = new Logger('EventDeliveries');
   private readonly now: () => number;
+  private laneCounts?: { at: number; held: Promise<Map<string, number>> };
+  private readonly queueFullLoggedAt = new Map<string, number>();
+  /** Set by `stop`: an attempt that fails from then on was cut by the shutdown, not the endpoint. */
+  private stopping = false;
 
   constructor(private readonly deps: EventDeliveryServiceDeps) {
     this.now = deps.now ?? Date.now;
@@ -84,6 +103,7 @@ export class EventDeliveryService implements EventDeliveries {
   }
 
   async stop(graceMs: number): Promise<void> {
+    this.stopping = true;
     await this.deps.queue.close(graceMs);
     await this.deps.client.destroy();
   }
@@ -107,6 +127,67 @@ export class EventDeliveryService implements EventDeliveries {
         receivedAtMs,
       })),
     );
+  }
+
+  /**
+   * The jobs whose lane is full (it holds maxJobsPerLane jobs: an endpoint dead or disabled for
+   * long) are failed at once, recorded and counted; the rest are returned to be queued. The lanes'
+   * counts are reused for LANE_COUNTS_TTL_MS, so a lane may pass its bound by what arrives meanwhile.
+   */
+  private async refuseFull(jobs: readonly DeliveryJob[]): Promise<DeliveryJob[]> {
+    const held = await this.heldPerLane();
+    const accepted: DeliveryJob[] = [];
+    for (const job of jobs) {
+      const lane = `${job.tenantId}/${job.endpointId}`;
+      if ((held.get(lane) ?? 0) < this.deps.maxJobsPerLane) {
+        accepted.push(job);
+        continue;
+      }
+      await this.deps.store.recordAttempt(
+        {
+          tenantId: job.tenantId,
+          endpointId: job.endpointId,
+          eventId: job.eventId,
+          replay: job.replay,
+        },
+        {
+          at: new Date(this.now()).toISOString(),
+          error: `queue full: ${this.deps.maxJobsPerLane} deliveries already wait for this endpoint (EVENT_LOG_MAX_ENTRIES)`,
+          durationMs: 0,
+        },
+        { state: 'failed' },
+      );
+      this.deps.metrics.countEventDelivery(job.tenantId, job.endpointId, 'failed');
+      const loggedAt = this.queueFullLoggedAt.get(lane) ?? -Infinity;
+      if (this.now() - loggedAt >= QUEUE_FULL_LOG_EVERY_MS) {
+        this.queueFullLoggedAt.set(lane, this.now());
+        this.logger.warn(
+          `delivery queue of endpoint ${lane} is full (${this.deps.maxJobsPerLane} jobs): new deliveries to it fail until it drains (this line at most once a minute)`,
+        );
+      }
+    }
+    return accepted;
+  }
+
+  /** Jobs held per lane (`tenant/endpoint`), every state; empty when the queue cannot count. */
+  private heldPerLane(): Promise<Map<string, number>> {
+    const now = this.now();
+    if (!this.laneCounts || now - this.laneCounts.at >= LANE_COUNTS_TTL_MS) {
+      const held = this.deps.queue.counts().then(
+        (counts) => {
+          const byLane = new Map<string, number>();
+          for (const count of counts) {
+            const lane = `${count.tenantId}/${count.endpointId}`;
+            byLane.set(lane, (byLane.get(lane) ?? 0) + count.count);
+          }
+          return byLane;
+        },
+        // Cannot count (Redis away): the enqueue that follows fails on its own if it must.
+        () => new Map<string, number>(),
+      );
+      this.laneCounts = { at: now, held };
+    }
+    return this.laneCounts.held;
   }
 
   async deliveriesOf(tenantId: string, eventId: string): Promise<EventDelivery[]> {
@@ -136,11 +217,7 @@ export class EventDeliveryService implements EventDeliveries {
     } else {
       targets = [...new Set(endpointIds)].map((id) => {
         const endpoint = endpoints.find((candidate) => candidate.id === id);
-        if (!endpoint) {
-          throw new ProblemException('endpoint_not_found', {
-            detail: `No webhook endpoint "${id}" in this tenant`,
-          });
-        }
+        if (!endpoint) throw endpointNotFound(id);
         return endpoint;
       });
     }
@@ -162,12 +239,6 @@ export class EventDeliveryService implements EventDeliveries {
       endpoints.map((endpoint) => this.deps.store.endpointState(tenantId, endpoint.id)),
     );
     return endpoints.map((endpoint, i) => statusOf(endpoint, states[i]));
-  }
-
-  async endpoint(tenantId: string, endpointId: string): Promise<EndpointStatus | undefined> {
-    const endpoint = this.find(tenantId, endpointId);
-    if (!endpoint) return undefined;
-    return statusOf(endpoint, await this.deps.store.endpointState(tenantId, endpointId));
   }
 
   async test(tenantId: string, endpointId: string): Promise<TestDeliveryResult | undefined> {
@@ -210,6 +281,24 @@ export class EventDeliveryService implements EventDeliveries {
     }
     const { store, queue, metrics } = this.deps;
     const ref = refOf(job.tenantId, job.endpointId);
+    const delivery = { ...ref, eventId: job.eventId, replay: job.replay };
+    if (this.now() - job.receivedAtMs > this.deps.retentionMs) {
+      // Held (disabled, or retried) past the event's retention: its log entry is gone too.
+      await store.recordAttempt(
+        delivery,
+        {
+          at: new Date(this.now()).toISOString(),
+          error: 'expired: not delivered within EVENT_RETENTION_SECONDS of its receipt',
+          durationMs: 0,
+        },
+        { state: 'failed' },
+      );
+      metrics.countEventDelivery(job.tenantId, job.endpointId, 'failed');
+      this.logger.warn(
+        `delivery of ${job.eventId} to ${job.tenantId}/${job.endpointId} expired unsent (older than EVENT_RETENTION_SECONDS)`,
+      );
+      return DONE;
+    }
     if ((await store.endpointState(job.tenantId, job.endpointId)).disabledAt) {
       // Disabled by another lane or replica while this job waited: hold it with the rest.
       await queue.pause(ref);
@@ -217,13 +306,17 @@ export class EventDeliveryService implements EventDeliveries {
     }
     const at = new Date(this.now()).toISOString();
     const answer = await this.send(endpoint, job.eventId, job.payload);
+    if (!answer.ok && this.stopping) {
+      // Most likely the shutdown destroying the client under it: nothing of it is the endpoint's.
+      // Thrown, so the job is not finished: BullMQ has it run again; memory loses it (logged).
+      throw new DeliveryInterruptedError(job);
+    }
     const record: DeliveryAttempt = {
       at,
       ...(answer.status !== undefined && { status: answer.status }),
       ...(answer.error !== undefined && { error: answer.error }),
       durationMs: answer.durationMs,
     };
-    const delivery = { ...ref, eventId: job.eventId, replay: job.replay };
     if (answer.ok) {
       await store.recordAttempt(delivery, record, { state: 'delivered' });
       await store.succeeded(job.tenantId, job.endpointId, at);
@@ -245,7 +338,8 @@ export class EventDeliveryService implements EventDeliveries {
       this.logger.warn(
         `webhook endpoint ${job.tenantId}/${job.endpointId} answered 410: disabled until POST /v1/webhook-endpoints/${job.endpointId}/enable`,
       );
-      return HELD;
+      // The 410 was a real attempt: it counts as one of the schedule's; the next runs on enable.
+      return AFTER_ENABLE;
     }
     await store.failed(job.tenantId, job.endpointId, at);
     const delayMs = this.deps.policy.delayAfter(attempt, answer);
@@ -286,13 +380,25 @@ export class EventDeliveryService implements EventDeliveries {
   }
 
   /** The queue's failure to store jobs is the store's outage: the receiver answers 503. */
-  private async enqueue(jobs: readonly DeliveryJob[]): Promise<void> {
+  private async enqueue(all: readonly DeliveryJob[]): Promise<void> {
+    if (all.length === 0) return;
+    const jobs = await this.refuseFull(all);
     if (jobs.length === 0) return;
     try {
       await this.deps.queue.enqueue(jobs);
     } catch (error) {
       throw error instanceof StoreUnavailableError ? error : new StoreUnavailableError(error);
     }
+  }
+}
+
+/** An attempt that failed while the gateway shuts down: not recorded, not counted, run again. */
+export class DeliveryInterruptedError extends Error {
+  constructor(job: DeliveryJob) {
+    super(
+      `delivery of ${job.eventId} to ${job.tenantId}/${job.endpointId} was cut by the shutdown; not recorded`,
+    );
+    this.name = 'DeliveryInterruptedError';
   }
 }
 
@@ -318,14 +424,4 @@ function statusOf(endpoint: WebhookEndpoint, state: EndpointState): EndpointStat
     ...(state.lastSuccessAt && { lastSuccessAt: state.lastSuccessAt }),
     ...(state.failingSince && { failingSince: state.failingSince }),
   };
-}
-
-const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
-
-/** A fresh `evt_` id (130 random bits in base32), for a test event that is in no log. */
-export function newEventId(): string {
-  const bytes = randomBytes(26);
-  let id = 'evt_';
-  for (const byte of bytes) id += BASE32[byte & 31];
-  return id;
 }

@@ -79,17 +79,35 @@ describe('MemoryEventDeliveryQueue', () => {
     expect(waits.slice(3).every((wait) => wait >= 35)).toBe(true);
   });
 
-  it('drops unfinished jobs at close, and refuses jobs after it', async () => {
+  it('drops unfinished jobs at close, says how many it lost, and refuses jobs after it', async () => {
     queue = new MemoryEventDeliveryQueue({ finishedRetentionMs: 60_000 });
+    const warn = jest.spyOn(queue['logger'], 'warn').mockImplementation(() => undefined);
     const handler = recordingHandler(() => Promise.resolve({ kind: 'retry', delayMs: 50 }));
     await queue.pause(CRM);
     await queue.start([CRM], handler, 1);
     await queue.enqueue(deliveryJobs(CRM, 2));
     await queue.close(0);
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(warn).toHaveBeenCalledWith(
+      { lost: 2 },
+      'in-memory deliveries not finished at shutdown are lost',
+    );
     await expect(queue.counts()).resolves.toEqual([]);
     await expect(queue.enqueue([deliveryJob()])).rejects.toThrow('closed');
     await sleep(100);
     expect(handler.runs).toHaveLength(0);
+  });
+
+  it('says nothing at close when every job is finished', async () => {
+    const memory = new MemoryEventDeliveryQueue({ finishedRetentionMs: 60_000 });
+    queue = memory;
+    const warn = jest.spyOn(memory['logger'], 'warn').mockImplementation(() => undefined);
+    const handler = recordingHandler();
+    await memory.start([CRM], handler, 1);
+    await memory.enqueue([deliveryJob()]);
+    await waitFor('the run', () => handler.runs.length === 1);
+    await memory.close(100);
+    expect(warn).not.toHaveBeenCalled();
   });
 
   it('refuses a concurrency that is not a positive integer', async () => {

@@ -10,7 +10,7 @@ import {
   laneCounts,
   laneName,
   laneOf,
-  logHandlerError,
+  HandlerErrorLog,
 } from './delivery-lanes';
 import type {
   DeliveryHandler,
@@ -61,6 +61,7 @@ export interface MemoryEventDeliveryQueueOptions {
  */
 export class MemoryEventDeliveryQueue implements EventDeliveryQueue {
   private readonly logger = new Logger(MemoryEventDeliveryQueue.name);
+  private readonly handlerErrors = new HandlerErrorLog(this.logger);
   private readonly lanes = new Map<string, Lane>();
   /** Jobs queued, delayed or running, by lane + job id. */
   private readonly pending = new Map<string, Entry>();
@@ -190,12 +191,16 @@ export class MemoryEventDeliveryQueue implements EventDeliveryQueue {
         this.finish(entry);
         return;
       }
-      entry.attempt += 1;
-      delayMs = Math.max(0, result.delayMs);
+      if (result.kind === 'hold') {
+        delayMs = 0;
+      } else {
+        entry.attempt += 1;
+        delayMs = Math.max(0, result.delayMs);
+      }
     } catch (error) {
       entry.throws += 1;
       delayMs = handlerErrorDelay(this.backoff, entry.throws);
-      logHandlerError(this.logger, entry.job, entry.attempt, delayMs, error);
+      this.handlerErrors.log(entry.job, entry.attempt, delayMs, error);
     }
     if (this.closed) return;
     this.delay(lane, entry, delayMs);

@@ -39,6 +39,18 @@ redis.call('PEXPIRE', KEYS[1], ARGV[2])
 if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('PEXPIRE', KEYS[2], ARGV[2]) end
 return rec.replay`;
 
+/**
+ * KEYS: an endpoint's health hash; ARGV: TTL ms. A disabled endpoint's hash never expires (a 410's
+ * disable holds until `enable`, however long that takes); otherwise it expires with the retention.
+ */
+const RENEW_ENDPOINT = `
+if redis.call('HEXISTS', KEYS[1], 'disabledAt') == 1 then
+  redis.call('PERSIST', KEYS[1])
+else
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+end
+return 1`;
+
 interface DeliveryCommands {
   bgwDeliveryAttempt(
     deliveries: string,
@@ -59,6 +71,10 @@ interface DeliveryCommands {
   ): Promise<number>;
 }
 
+type DeliveryMulti = ReturnType<Redis['multi']> & {
+  bgwRenewEndpoint(key: string, ttlMs: number): DeliveryMulti;
+};
+
 const ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const EVENT_ID = /^evt_[a-z2-7]{26}$/;
 const PENDING = JSON.stringify({ state: 'pending', replay: 0 });
@@ -67,7 +83,8 @@ const PENDING = JSON.stringify({ state: 'pending', replay: 0 });
  * Deliveries shared by every replica, under the gateway's key prefix: `dlv:<tenant>:<event>` is a
  * hash of each endpoint's `{state, replay, next}`, `dlv:<tenant>:<event>:<endpoint>` the list of
  * its attempts (the latest MAX_ATTEMPTS_KEPT), `dlvep:<tenant>:<endpoint>` a hash of the endpoint's
- * health. Each write renews its keys' expiry; attempts and replays are Lua scripts (atomic).
+ * health. Each write renews its keys' expiry, except a disabled endpoint's hash, which is kept
+ * until `enable` (one small key per endpoint of the tenant file); attempts and replays are Lua scripts (atomic).
  */
 export class RedisDeliveryStore implements DeliveryStore {
   private readonly redis: Redis & DeliveryCommands;
@@ -78,6 +95,7 @@ export class RedisDeliveryStore implements DeliveryStore {
   ) {
     redis.defineCommand('bgwDeliveryAttempt', { numberOfKeys: 2, lua: RECORD_ATTEMPT });
     redis.defineCommand('bgwDeliveryReplay', { numberOfKeys: 2, lua: NEXT_REPLAY });
+    redis.defineCommand('bgwRenewEndpoint', { numberOfKeys: 1, lua: RENEW_ENDPOINT });
     this.redis = redis as Redis & DeliveryCommands;
   }
 
@@ -174,9 +192,14 @@ export class RedisDeliveryStore implements DeliveryStore {
     return stateOf(results[1] as Record<string, string>);
   }
 
-  /** Runs a transaction that renews `key`'s expiry last; the replies of its own commands. */
+  /**
+   * Runs a transaction on an endpoint's hash that renews its expiry last (none while it is
+   * disabled); the replies of its own commands.
+   */
   private async exec(multi: ReturnType<Redis['multi']>, key: string): Promise<unknown[]> {
-    const replies = await storeCall(() => multi.pexpire(key, this.ttlMs).exec());
+    const replies = await storeCall(() =>
+      (multi as DeliveryMulti).bgwRenewEndpoint(key, this.ttlMs).exec(),
+    );
     if (!replies) throw new StoreUnavailableError(new Error('transaction discarded'));
     return replies.slice(0, -1).map(([error, reply]) => {
       if (error) throw new StoreUnavailableError(error);
