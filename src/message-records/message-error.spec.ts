@@ -7,7 +7,7 @@ import {
   upstreamText,
 } from './message-error';
 
-const KEY = new Secret('bl_live_messageErrorSpecKey0123456789');
+const KEY = new Secret('bl_fake_messageErrorSpecKey0123456789');
 
 describe('upstreamText / messageErrorOf', () => {
   it('turns each run of control or invisible characters into one space', () => {

@@ -1,7 +1,7 @@
 import { Secret } from '../common/secret';
 import { statusUpdateOf as statusUpdateWith } from './blooio-status.mapper';
 
-const KEY = new Secret('bl_live_statusMapperSpecKey0123456789');
+const KEY = new Secret('bl_fake_statusMapperSpecKey0123456789');
 const statusUpdateOf = (body: Parameters<typeof statusUpdateWith>[0], at: string) =>
   statusUpdateWith(body, at, KEY);
 
