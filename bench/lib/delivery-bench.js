@@ -16,9 +16,9 @@ const { buildInfo, describeMachine, machineInfo } = require('./machine');
 const { startNode, stop } = require('./processes');
 const { cpuMs, machineBusyMs, rssMb, sumCpuMs } = require('./proc-stats');
 const { childPids } = require('./processes');
-const { redisAnswers } = require('./redis');
+const { planOpenLoopRun } = require('./open-loop-plan');
 const { rounded } = require('./report');
-const { REDIS_URL, RESULTS_DIR, ROOT, newRedisPrefix, startStack } = require('./stack');
+const { RESULTS_DIR, ROOT, newRedisPrefix, startStack } = require('./stack');
 const { Samples, median } = require('./stats');
 const { messagesNeeded, runOpenLoop, seedMessages, webhookMix } = require('./webhooks');
 
@@ -216,20 +216,11 @@ function verdicts(results) {
 }
 
 async function runDeliveryBench(options, tmpDir, cleanupState) {
-  const mode = options.quick ? 'quick' : 'full';
-  const durations = { ...DURATIONS[mode] };
-  if (options.receiverSeconds) durations.measure = options.receiverSeconds;
-  const rate = options.rate;
-  let targets = TARGETS;
-  if (options.only) targets = targets.filter((t) => new RegExp(options.only, 'i').test(t));
-  if (targets.length === 0)
-    throw new Error(`--only ${options.only}: matches neither gateway nor gateway+redis`);
-  if (targets.includes('gateway+redis') && !(await redisAnswers(REDIS_URL))) {
-    throw new Error(
-      `Redis at ${REDIS_URL} does not answer (gateway+redis needs it; --only gateway skips it)`,
-    );
-  }
-  const root = options.build ? path.resolve(options.build) : ROOT;
+  const { mode, durations, rate, targets, root } = await planOpenLoopRun(
+    options,
+    TARGETS,
+    DURATIONS,
+  );
   // The gateway's own event id: the `webhook-id` of every delivery of an event.
   const { deriveEventId } = require(
     path.join(root, 'dist', 'blooio-webhooks', 'blooio-event.id.js'),

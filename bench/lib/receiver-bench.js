@@ -13,7 +13,8 @@ const { runLoad } = require('./load');
 const { buildInfo, describeMachine, machineInfo } = require('./machine');
 const { childPids } = require('./processes');
 const { cpuMs, mainThreadCpuMs, machineBusyMs, rssMb, sumCpuMs } = require('./proc-stats');
-const { probeRedis, redisAnswers } = require('./redis');
+const { planOpenLoopRun } = require('./open-loop-plan');
+const { probeRedis } = require('./redis');
 const { rounded } = require('./report');
 const { requestFor } = require('./requests');
 const { LOADS } = require('./scenarios');
@@ -219,21 +220,12 @@ function summary(receiver) {
 }
 
 async function runReceiverBench(options, tmpDir, cleanupState) {
-  const mode = options.quick ? 'quick' : 'full';
-  const durations = { ...DURATIONS[mode] };
-  if (options.receiverSeconds) durations.measure = options.receiverSeconds;
-  const rate = options.rate;
-  let targets = RECEIVER_TARGETS;
-  if (options.only) targets = targets.filter((t) => new RegExp(options.only, 'i').test(t));
-  if (targets.length === 0)
-    throw new Error(`--only ${options.only}: matches neither gateway nor gateway+redis`);
-  if (targets.includes('gateway+redis') && !(await redisAnswers(REDIS_URL))) {
-    throw new Error(
-      `Redis at ${REDIS_URL} does not answer (gateway+redis needs it; --only gateway skips it)`,
-    );
-  }
+  const { mode, durations, rate, targets, root } = await planOpenLoopRun(
+    options,
+    RECEIVER_TARGETS,
+    DURATIONS,
+  );
   const machine = machineInfo();
-  const root = options.build ? path.resolve(options.build) : ROOT;
   const build = buildInfo(root);
   console.log(
     `blooio-gateway receiver bench, ${mode} mode: ${rate} webhooks/s open loop, ` +
