@@ -13,25 +13,16 @@
  * Every build runs with the pod's heap (POD_HEAP_FLAGS); an entry's own flags come after them, and
  * win.
  */
-const { cpSync, mkdtempSync, rmSync } = require('node:fs');
-const { tmpdir } = require('node:os');
+const { cpSync, rmSync } = require('node:fs');
 const path = require('node:path');
 const { parseArgs } = require('node:util');
 const { runLoad } = require('./lib/load');
 const { cpuMs, mainThreadCpuMs } = require('./lib/proc-stats');
-const { runTool, stop, stopAll } = require('./lib/processes');
+const { measureBuildsInRounds } = require('./lib/build-rounds');
+const { runTool, stop } = require('./lib/processes');
 const { median } = require('./lib/stats');
-const { deletePrefixedKeys } = require('./lib/redis');
 const { requestFor } = require('./lib/requests');
-const {
-  POD_HEAP_FLAGS,
-  REDIS_URL,
-  ROOT,
-  newRedisPrefix,
-  startFake,
-  startGateway,
-} = require('./lib/stack');
-const { writeTenantsFile } = require('./lib/tenants');
+const { POD_HEAP_FLAGS, REDIS_URL, ROOT, startGateway } = require('./lib/stack');
 
 const BUILDS = path.join(ROOT, '.bench-builds');
 
@@ -113,41 +104,32 @@ async function main() {
     return;
   }
   if (dirs.length < 2) throw new Error('give two or more build directories (see the header)');
-  const tmpDir = mkdtempSync(path.join(tmpdir(), 'bgw-ab-'));
-  const tenant = writeTenantsFile(tmpDir);
-  const stack = { tenant, tmpDir, redisPrefix: newRedisPrefix() };
-  try {
-    stack.fake = await startFake(tenant);
-    const results = new Map(dirs.map((dir) => [dir, []]));
-    for (let round = 1; round <= Number(args.rounds); round++) {
-      for (const dir of dirs) {
-        const r = await measure(dir, stack, round);
-        results.get(dir).push(r);
-        console.log(
-          `round ${round} ${dir.padEnd(30)} ${Math.round(r.rps).toString().padStart(6)} req/s ` +
-            `p99 ${r.p99.toFixed(1).padStart(6)} ms  ${Math.round(r.cpuPer1k)} CPU ms/1k ` +
-            `(main thread ${Math.round(r.mainCpuPer1k)})`,
-        );
-      }
-    }
-    console.log('\nmedian of the rounds:');
-    const base = median(results.get(dirs[0]).map((r) => r.rps));
-    for (const [dir, list] of results) {
-      const rps = median(list.map((r) => r.rps));
-      const cpu = median(list.map((r) => r.cpuPer1k));
-      const mainCpu = median(list.map((r) => r.mainCpuPer1k));
-      const change =
-        dir === dirs[0]
-          ? ''
-          : ` (${rps >= base ? '+' : ''}${Math.round((100 * (rps - base)) / base)}%)`;
+  const results = await measureBuildsInRounds({
+    dirs,
+    rounds: Number(args.rounds),
+    redis: args.redis,
+    tmpPrefix: 'bgw-ab-',
+    measure,
+    report: (round, dir, r) =>
       console.log(
-        `${dir.padEnd(30)} ${Math.round(rps).toString().padStart(6)} req/s${change}, ${Math.round(cpu)} CPU ms/1k (main thread ${Math.round(mainCpu)})`,
-      );
-    }
-  } finally {
-    await stopAll();
-    if (args.redis) await deletePrefixedKeys(REDIS_URL, stack.redisPrefix).catch(() => undefined);
-    rmSync(tmpDir, { recursive: true, force: true });
+        `round ${round} ${dir.padEnd(30)} ${Math.round(r.rps).toString().padStart(6)} req/s ` +
+          `p99 ${r.p99.toFixed(1).padStart(6)} ms  ${Math.round(r.cpuPer1k)} CPU ms/1k ` +
+          `(main thread ${Math.round(r.mainCpuPer1k)})`,
+      ),
+  });
+  console.log('\nmedian of the rounds:');
+  const base = median(results.get(dirs[0]).map((r) => r.rps));
+  for (const [dir, list] of results) {
+    const rps = median(list.map((r) => r.rps));
+    const cpu = median(list.map((r) => r.cpuPer1k));
+    const mainCpu = median(list.map((r) => r.mainCpuPer1k));
+    const change =
+      dir === dirs[0]
+        ? ''
+        : ` (${rps >= base ? '+' : ''}${Math.round((100 * (rps - base)) / base)}%)`;
+    console.log(
+      `${dir.padEnd(30)} ${Math.round(rps).toString().padStart(6)} req/s${change}, ${Math.round(cpu)} CPU ms/1k (main thread ${Math.round(mainCpu)})`,
+    );
   }
 }
 

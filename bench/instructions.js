@@ -15,24 +15,16 @@
  * V8's helpers (concurrent GC and compilers) and libuv's pool.
  */
 const { execFileSync } = require('node:child_process');
-const { mkdtempSync, readdirSync, readFileSync, rmSync } = require('node:fs');
-const { tmpdir } = require('node:os');
+const { mkdtempSync, readdirSync, readFileSync } = require('node:fs');
 const path = require('node:path');
 const { parseArgs } = require('node:util');
 const autocannon = require('autocannon');
 const { randomUUID } = require('node:crypto');
-const { runTool, stop, stopAll } = require('./lib/processes');
-const { deletePrefixedKeys } = require('./lib/redis');
+const { measureBuildsInRounds } = require('./lib/build-rounds');
+const { runTool, stop } = require('./lib/processes');
 const { requestFor } = require('./lib/requests');
 const { median } = require('./lib/stats');
-const {
-  POD_HEAP_FLAGS,
-  REDIS_URL,
-  newRedisPrefix,
-  startFake,
-  startGateway,
-} = require('./lib/stack');
-const { writeTenantsFile } = require('./lib/tenants');
+const { POD_HEAP_FLAGS, REDIS_URL, startGateway } = require('./lib/stack');
 
 const { values: args, positionals: dirs } = parseArgs({
   allowPositionals: true,
@@ -141,38 +133,29 @@ const thousands = (n) => `${(n / 1000).toFixed(0).padStart(6)}k`;
 async function main() {
   if (dirs.length < 1) throw new Error('give one or more build directories (see the header)');
   execFileSync('valgrind', ['--version']); // fails early, with the reason, when it is missing
-  const tmpDir = mkdtempSync(path.join(tmpdir(), 'bgw-instr-'));
-  const tenant = writeTenantsFile(tmpDir);
-  const stack = { tenant, tmpDir, redisPrefix: newRedisPrefix() };
-  try {
-    stack.fake = await startFake(tenant);
-    const results = new Map(dirs.map((dir) => [dir, []]));
-    for (let round = 1; round <= Number(args.rounds); round++) {
-      for (const dir of dirs) {
-        const r = await measure(dir, stack, round);
-        results.get(dir).push(r);
-        console.log(
-          `round ${round} ${dir.padEnd(30)} instructions per request: main thread ` +
-            `${thousands(r.main)}, all threads ${thousands(r.all)}`,
-        );
-      }
-    }
-    console.log('\nmedian of the rounds:');
-    const base = median(results.get(dirs[0]).map((r) => r.main));
-    for (const [dir, list] of results) {
-      const mainCount = median(list.map((r) => r.main));
-      const change =
-        dir === dirs[0]
-          ? ''
-          : ` (${mainCount >= base ? '+' : ''}${((100 * (mainCount - base)) / base).toFixed(1)}%)`;
+  const results = await measureBuildsInRounds({
+    dirs,
+    rounds: Number(args.rounds),
+    redis: args.redis,
+    tmpPrefix: 'bgw-instr-',
+    measure,
+    report: (round, dir, r) =>
       console.log(
-        `${dir.padEnd(30)} main thread ${thousands(mainCount)}${change}, all threads ${thousands(median(list.map((r) => r.all)))}`,
-      );
-    }
-  } finally {
-    await stopAll();
-    if (args.redis) await deletePrefixedKeys(REDIS_URL, stack.redisPrefix).catch(() => undefined);
-    rmSync(tmpDir, { recursive: true, force: true });
+        `round ${round} ${dir.padEnd(30)} instructions per request: main thread ` +
+          `${thousands(r.main)}, all threads ${thousands(r.all)}`,
+      ),
+  });
+  console.log('\nmedian of the rounds:');
+  const base = median(results.get(dirs[0]).map((r) => r.main));
+  for (const [dir, list] of results) {
+    const mainCount = median(list.map((r) => r.main));
+    const change =
+      dir === dirs[0]
+        ? ''
+        : ` (${mainCount >= base ? '+' : ''}${((100 * (mainCount - base)) / base).toFixed(1)}%)`;
+    console.log(
+      `${dir.padEnd(30)} main thread ${thousands(mainCount)}${change}, all threads ${thousands(median(list.map((r) => r.all)))}`,
+    );
   }
 }
 
